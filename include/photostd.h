@@ -1,0 +1,281 @@
+/*
+ * photostd: check and standardize portrait photos for CHSI (学信网) diploma
+ * registration.
+ *
+ * Threads: the library has no global mutable state. Every function is safe
+ * to call from any thread; one object is not to be used by two threads at
+ * once (const objects such as a profile may be shared for reading).
+ *
+ * Ownership: every *_create / *_load has a *_destroy; *_destroy(NULL) does
+ * nothing. Strings returned as `const char *` are borrowed and stay valid
+ * until the object they came from is destroyed. Out-parameters are set to
+ * NULL on failure.
+ */
+#ifndef PHOTOSTD_H
+#define PHOTOSTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PST_VERSION_MAJOR 0
+#define PST_VERSION_MINOR 1
+#define PST_VERSION_PATCH 0
+#define PST_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) && defined(PST_BUILDING)
+#define PST_API __attribute__((visibility("default")))
+#else
+#define PST_API
+#endif
+
+/** Status of a call. PST_OK is 0; everything else is a failure. */
+typedef enum pst_err {
+  PST_OK = 0,
+  PST_ERR_NOMEM,       /**< an allocation failed */
+  PST_ERR_IO,          /**< reading or writing a file failed (errno kept) */
+  PST_ERR_DECODE,      /**< the bytes are corrupt beyond decoding */
+  PST_ERR_UNSUPPORTED, /**< a format or feature photostd does not read */
+  PST_ERR_LIMIT,       /**< the input exceeds a safety limit (pst_limits) */
+  PST_ERR_RANGE,       /**< a setter got a value outside its range */
+  PST_ERR_ARG,         /**< a NULL or otherwise invalid argument */
+  PST_ERR_PARSE,       /**< a profile or text file has a syntax error */
+  PST_ERR_NOTFOUND,    /**< a named thing (profile, file) does not exist */
+} pst_err;
+
+/** A short English description of `e`; never NULL. */
+PST_API const char *pst_strerror(pst_err e);
+
+/** The library's version, "MAJOR.MINOR.PATCH". */
+PST_API const char *pst_version(void);
+
+/** Free memory that the library allocated for the caller (strings). */
+PST_API void pst_free(void *p);
+
+/** Language of messages and hints. */
+typedef enum pst_lang { PST_LANG_EN = 0, PST_LANG_ZH = 1 } pst_lang;
+
+/** The language the environment asks for: LC_ALL, then LC_MESSAGES, then
+ *  LANG; a value starting with "zh" means Chinese, anything else English. */
+PST_API pst_lang pst_lang_from_env(void);
+
+/** Detail of one failed call, filled in by the calls that take one. */
+typedef struct pst_errinfo {
+  pst_err code;
+  char message[256]; /**< English, names the file and what went wrong */
+} pst_errinfo;
+
+typedef struct pst_rect {
+  int x, y, w, h;
+} pst_rect;
+typedef struct pst_point {
+  double x, y;
+} pst_point;
+typedef struct pst_rgb {
+  uint8_t r, g, b;
+} pst_rgb;
+
+/* ------------------------------------------------------------------ */
+/* Safety limits                                                       */
+
+typedef struct pst_limits pst_limits;
+
+/** Defaults: 100 megapixels, 64 MiB file, 500 progressive scans. */
+PST_API pst_limits *pst_limits_create(void);
+PST_API pst_limits *pst_limits_copy(const pst_limits *lim);
+PST_API void pst_limits_destroy(pst_limits *lim);
+/** Largest width*height decoded; 1..4e9, else PST_ERR_RANGE. */
+PST_API pst_err pst_limits_set_max_pixels(pst_limits *lim, uint64_t pixels);
+/** Largest file read; 1..4 GiB, else PST_ERR_RANGE. */
+PST_API pst_err pst_limits_set_max_file_bytes(pst_limits *lim, uint64_t bytes);
+/** Most scans of a progressive JPEG; 1..100000, else PST_ERR_RANGE. */
+PST_API pst_err pst_limits_set_max_scans(pst_limits *lim, int scans);
+/** Strict: corrupt-but-decodable data fails the load (PST_ERR_DECODE)
+ *  instead of being a warning. Default off. */
+PST_API pst_err pst_limits_set_strict(pst_limits *lim, int strict);
+
+/* ------------------------------------------------------------------ */
+/* Formats and images                                                  */
+
+typedef enum pst_format {
+  PST_FMT_UNKNOWN = 0,
+  PST_FMT_EMPTY, /**< zero bytes */
+  PST_FMT_JPEG,
+  PST_FMT_PNG,
+  PST_FMT_WEBP,
+  PST_FMT_GIF,
+  PST_FMT_BMP,
+  PST_FMT_TIFF,
+  PST_FMT_HEIC, /**< HEIC or HEIF */
+  PST_FMT_AVIF,
+  PST_FMT_PDF,
+} pst_format;
+
+/** The format of a file by its first bytes (16 are enough). */
+PST_API pst_format pst_sniff(const void *buf, size_t len);
+/** "JPEG", "PNG", ... or "unknown"; never NULL. */
+PST_API const char *pst_format_name(pst_format f);
+
+/** Colour model of the stored file. */
+typedef enum pst_colorspace {
+  PST_CS_UNKNOWN = 0,
+  PST_CS_GRAY,
+  PST_CS_RGB,  /**< RGB or YCbCr: three colour components */
+  PST_CS_CMYK, /**< CMYK or YCCK */
+} pst_colorspace;
+
+/** What a file says about itself; filled in by pst_image_load*. */
+typedef struct pst_info {
+  pst_format format;
+  uint64_t file_bytes;
+  int width, height; /**< as stored, before EXIF orientation */
+  int components;    /**< stored components: 1, 3 or 4 */
+  pst_colorspace colorspace;
+  int progressive;   /**< JPEG: progressive (SOF2/SOF6/SOF10) */
+  int arithmetic;    /**< JPEG: arithmetic coding (SOF9..) */
+  int scans;         /**< JPEG: scans decoded */
+  int quality;       /**< JPEG: estimated IJG quality 1..100, else -1 */
+  int density_unit;  /**< 0 none/aspect, 1 dpi, 2 dots per cm */
+  double xdpi, ydpi; /**< density in dots per inch; 0 if unknown */
+  int orientation;   /**< EXIF orientation 1..8; 1 when absent */
+  int has_exif;
+  int has_gps;          /**< EXIF GPS tags with a position */
+  int exif_corrupt;     /**< EXIF present but unreadable */
+  int corrupt_warnings; /**< libjpeg/libpng corrupt-data warnings */
+  int truncated;        /**< data ended before the image did */
+  char warning[160];    /**< first corrupt-data warning, English */
+} pst_info;
+
+typedef struct pst_image pst_image;
+
+/** Decode a file. `scale_denom` is 1, 2, 4 or 8: JPEG is decoded at that
+ *  DCT scale (PNG is decoded fully and then reduced). Pixels are RGB8 as
+ *  stored: EXIF orientation is NOT applied (see pst_image_orient). `info`
+ *  may be NULL; when given it is filled in as far as the file was read, even
+ *  on failure. `detail` may be NULL.
+ *  Errors: PST_ERR_IO, PST_ERR_DECODE, PST_ERR_UNSUPPORTED (not JPEG/PNG),
+ *  PST_ERR_LIMIT, PST_ERR_NOMEM. */
+PST_API pst_err pst_image_load(const char *path, const pst_limits *lim,
+                               int scale_denom, pst_image **out, pst_info *info,
+                               pst_errinfo *detail);
+/** As pst_image_load from memory; `buf` is only read during the call. */
+PST_API pst_err pst_image_load_mem(const void *buf, size_t len,
+                                   const pst_limits *lim, int scale_denom,
+                                   pst_image **out, pst_info *info,
+                                   pst_errinfo *detail);
+/** A new RGB8 image filled with `fill`. */
+PST_API pst_err pst_image_create(int width, int height, pst_rgb fill,
+                                 pst_image **out);
+PST_API void pst_image_destroy(pst_image *img);
+PST_API int pst_image_width(const pst_image *img);
+PST_API int pst_image_height(const pst_image *img);
+/** Row-major RGB8, stride width*3; borrowed. */
+PST_API uint8_t *pst_image_pixels(pst_image *img);
+PST_API const uint8_t *pst_image_cpixels(const pst_image *img);
+/** Apply EXIF orientation 1..8 to the pixels, in place (the image may change
+ *  shape). PST_ERR_RANGE for other values. */
+PST_API pst_err pst_image_orient(pst_image *img, int orientation);
+
+/** Encoding options for pst_image_save_jpeg. */
+typedef struct pst_jpeg_opts {
+  int quality;     /**< 1..100 */
+  int dpi;         /**< JFIF density in dots per inch; 0 writes none */
+  int progressive; /**< 0 baseline */
+  int grayscale;   /**< 1 writes one component */
+} pst_jpeg_opts;
+
+/** Encode to a malloc'd buffer (free with pst_free). No EXIF is written. */
+PST_API pst_err pst_image_encode_jpeg(const pst_image *img,
+                                      const pst_jpeg_opts *opts, uint8_t **out,
+                                      size_t *out_len);
+
+/* ------------------------------------------------------------------ */
+/* Profiles                                                            */
+
+typedef struct pst_profile pst_profile;
+
+/** A built-in profile by name: "chsi", "chsi-intake", "icao".
+ *  PST_ERR_NOTFOUND for another name. */
+PST_API pst_err pst_profile_builtin(const char *name, pst_profile **out);
+/** A `key = value` profile file ('#' comments; `base = NAME` starts from a
+ *  built-in, default chsi). An unknown key or a bad value is PST_ERR_PARSE
+ *  with `detail` naming the file, line and key. */
+PST_API pst_err pst_profile_load(const char *path, pst_profile **out,
+                                 pst_errinfo *detail);
+/** NAME if it is a built-in, else a file path. */
+PST_API pst_err pst_profile_open(const char *name_or_path, pst_profile **out,
+                                 pst_errinfo *detail);
+PST_API pst_profile *pst_profile_copy(const pst_profile *p);
+PST_API void pst_profile_destroy(pst_profile *p);
+PST_API const char *pst_profile_name(const pst_profile *p);
+/** Set one field as a profile file would (`key`, `value` text). */
+PST_API pst_err pst_profile_set(pst_profile *p, const char *key,
+                                const char *value, pst_errinfo *detail);
+/** Names of the built-in profiles, NULL-terminated. */
+PST_API const char *const *pst_profile_builtin_names(void);
+
+/* ------------------------------------------------------------------ */
+/* Checks and reports                                                  */
+
+typedef enum pst_status {
+  PST_PASS = 0,
+  PST_WARN,
+  PST_FAIL,
+  PST_SKIP,
+} pst_status;
+
+/** "pass", "warn", "fail", "skip". */
+PST_API const char *pst_status_name(pst_status s);
+
+/** One check's result; strings borrowed from the report. */
+typedef struct pst_finding {
+  const char *id; /**< e.g. "file.size" */
+  pst_status status;
+  int severity_error; /**< 1: a fail rejects the photo; 0: advice */
+  int has_value;      /**< `value` is meaningful */
+  double value;
+  const char *unit;     /**< "KB", "px", "deg", ... or "" */
+  const char *expected; /**< e.g. ">= 30", "480x640" */
+  const char *message;  /**< one line, in the language asked for */
+  const char *hint;     /**< how to fix it, in the language asked for */
+} pst_finding;
+
+typedef struct pst_report pst_report;
+
+/** Run every check of the profile on a file. The report is returned
+ *  whenever it could be made, also for unreadable or non-JPEG files (they
+ *  fail file.read / file.format). Returns PST_ERR_NOMEM or PST_ERR_ARG only:
+ *  problems of the file are findings, not errors. */
+PST_API pst_err pst_check_file(const char *path, const pst_profile *prof,
+                               const pst_limits *lim, pst_report **out);
+/** As pst_check_file on bytes in memory; `name` is used for file.extension
+ *  and in the report (may be "-"). */
+PST_API pst_err pst_check_mem(const void *buf, size_t len, const char *name,
+                              const pst_profile *prof, const pst_limits *lim,
+                              pst_report **out);
+PST_API void pst_report_destroy(pst_report *r);
+
+/** Number of findings, and finding `i` in the language `lang`. */
+PST_API int pst_report_count(const pst_report *r);
+PST_API pst_err pst_report_get(const pst_report *r, int i, pst_lang lang,
+                               pst_finding *out);
+/** 1 when no error check failed (and, with `strict`, no warning either). */
+PST_API int pst_report_pass(const pst_report *r, int strict);
+/** 1 when a check could not run for an I/O reason (file.read failed). */
+PST_API int pst_report_io_error(const pst_report *r);
+/** The file name, the profile's name, and what was read of the file. */
+PST_API const char *pst_report_file(const pst_report *r);
+PST_API const char *pst_report_profile(const pst_report *r);
+PST_API const pst_info *pst_report_info(const pst_report *r);
+/** The report as one line of JSON (SPEC §4, no trailing newline), malloc'd;
+ *  free with pst_free. File names that are not UTF-8 are escaped byte by
+ *  byte (\u00XX for each byte that is not valid UTF-8). */
+PST_API pst_err pst_report_json(const pst_report *r, pst_lang lang, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
