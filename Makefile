@@ -7,6 +7,7 @@ libdir      ?= $(PREFIX)/lib
 includedir  ?= $(PREFIX)/include
 mandir      ?= $(PREFIX)/share/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+docdir      ?= $(PREFIX)/share/doc/photostd
 DESTDIR     ?=
 
 CC          ?= cc
@@ -24,7 +25,7 @@ DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpng libexif)
 DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libpng libexif) -ljpeg -lm -pthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(B)/gen
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -iquote lib -I$(B)/gen
 LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(DEPS_CFLAGS)
 
 ifeq ($(V),1)
@@ -53,7 +54,7 @@ TEST_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(B)/tests/%.o) $(B)/tests/check_main.o
 SUITES   := $(patsubst tests/check_%.c,%,$(TEST_SRC))
 
-.PHONY: all check install uninstall clean bench asan format fuzz test-unit test-cli
+.PHONY: all check install uninstall clean bench asan format fuzz test-unit test-cli test-install evalface
 .DELETE_ON_ERROR:
 
 all: $(SOLIB) $(ALIB) $(B)/photostd.pc $(BINS)
@@ -92,10 +93,12 @@ $(ALIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
+	  -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|'
+
 $(B)/photostd.pc: photostd.pc.in include/photostd.h
 	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
-	  -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(Q)$(PC_SED) $< > $@
 
 $(B)/cmd/%.o: cmd/%.c include/photostd.h $(wildcard cmd/*.h)
 	@mkdir -p $(@D)
@@ -139,7 +142,10 @@ test-cli: all $(B)/fixtures/.stamp
 	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) PST_BUILD=$(B) \
 	  PST_VALGRIND="$(VALGRIND)" sh tests/cli.sh
 
-check: all test-unit test-cli
+test-install: all
+	PST_BUILD=$(B) MAKE="$(MAKE)" sh tests/install.sh
+
+check: all test-unit test-cli test-install
 
 # ---- sanitizers, bench, format ----
 asan:
@@ -152,6 +158,14 @@ $(B)/bench: bench/bench.c $(ALIB)
 
 bench: $(B)/bench $(B)/fixtures/.stamp
 	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) $(B)/bench
+
+# Face/eye detector evaluation on the real photos (tools/evalface.c).
+$(B)/evalface: tools/evalface.c $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+evalface: $(B)/evalface
+	PST_REAL=$(SHARED) $(B)/evalface
 
 format:
 	clang-format -i $(wildcard include/*.h lib/*.c lib/*.h cmd/*.c cmd/*.h tests/*.c tests/*.h tools/*.c bench/*.c)
@@ -166,9 +180,11 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libphotostd.so
 	install -m 644 $(ALIB) $(DESTDIR)$(libdir)/
 	install -m 644 include/photostd.h $(DESTDIR)$(includedir)/
-	install -m 644 $(B)/photostd.pc $(DESTDIR)$(pkgconfigdir)/
+	$(PC_SED) photostd.pc.in > $(DESTDIR)$(pkgconfigdir)/photostd.pc
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(mandir)/man1/
 	install -m 644 $(wildcard man/*.3) $(DESTDIR)$(mandir)/man3/
+	install -d $(DESTDIR)$(docdir)
+	install -m 644 README.md LICENSE NOTICE $(DESTDIR)$(docdir)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(bindir)/%)
@@ -176,6 +192,7 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/photostd.h $(DESTDIR)$(pkgconfigdir)/photostd.pc
 	rm -f $(patsubst man/%,$(DESTDIR)$(mandir)/man1/%,$(wildcard man/*.1))
 	rm -f $(patsubst man/%,$(DESTDIR)$(mandir)/man3/%,$(wildcard man/*.3))
+	rm -rf $(DESTDIR)$(docdir)
 
 clean:
 	rm -rf $(B) build-asan

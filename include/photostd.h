@@ -245,7 +245,8 @@ typedef struct pst_finding {
 
 typedef struct pst_report pst_report;
 
-/** Run every check of the profile on a file. The report is returned
+/** Run every check of the profile (NULL: the built-in "chsi") on a file,
+ *  in SPEC §3 order, one finding per check. The report is returned
  *  whenever it could be made, also for unreadable or non-JPEG files (they
  *  fail file.read / file.format). Returns PST_ERR_NOMEM or PST_ERR_ARG only:
  *  problems of the file are findings, not errors. */
@@ -264,7 +265,14 @@ PST_API pst_err pst_report_get(const pst_report *r, int i, pst_lang lang,
                                pst_finding *out);
 /** 1 when no error check failed (and, with `strict`, no warning either). */
 PST_API int pst_report_pass(const pst_report *r, int strict);
-/** 1 when a check could not run for an I/O reason (file.read failed). */
+/** 1 when a check could not run for an I/O reason (file.read failed).
+ *  Only a failure of this machine counts: permission denied or a read
+ *  error. A missing file, a folder, a FIFO/device or a file over the
+ *  size limit fail file.read with io_error 0: the file itself is bad.
+ *  Either way pst_report_pass is 0, and the tools exit 1 for such a file
+ *  (SPEC §4's exit 3 is kept for output-side I/O: a result that cannot be
+ *  written); io_error lets a tool say "could not read" and a batch count
+ *  such files apart from rejected photos. */
 PST_API int pst_report_io_error(const pst_report *r);
 /** The file name, the profile's name, and what was read of the file. */
 PST_API const char *pst_report_file(const pst_report *r);

@@ -95,8 +95,6 @@ void pst__buf_json_str(pst_buf *b, const char *s) PST_HIDDEN;
  * significant decimals; never NaN/Inf (those become null). */
 void pst__buf_json_num(pst_buf *b, double v) PST_HIDDEN;
 
-#endif
-
 /* ---- profile.c ---- */
 /* Geometry is kept as fractions of the output's width or height, so one
  * profile serves an exact size (chsi: 480x640, reported in px) and a
@@ -133,3 +131,5 @@ struct pst_profile {
   pst_rgb bg_rgb;   /* the colour photofix paints */
   pst_range bg_hue; /* accepted hue, degrees; max 0: any hue */
 };
+
+#endif /* PST_INTERNAL_H */
