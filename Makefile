@@ -56,6 +56,7 @@ SUITES   := $(patsubst tests/check_%.c,%,$(TEST_SRC))
 
 .PHONY: all check install uninstall clean bench asan format fuzz test-unit test-cli test-install evalface
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(SOLIB) $(ALIB) $(B)/photostd.pc $(BINS)
 
