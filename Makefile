@@ -21,8 +21,8 @@ MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wpointer-arith -Wcast-qual
 CFLAGS  ?= -O2 -g
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpng libexif)
-DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libpng libexif) -ljpeg -lm -pthread
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpng libexif nettle)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libpng libexif nettle) -ljpeg -lm -pthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -iquote lib -I$(B)/gen
@@ -54,7 +54,7 @@ TEST_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(B)/tests/%.o) $(B)/tests/check_main.o
 SUITES   := $(patsubst tests/check_%.c,%,$(TEST_SRC))
 
-.PHONY: all check install uninstall clean bench asan format fuzz test-unit test-cli test-install evalface
+.PHONY: accept-batch browser-test all check install uninstall clean bench asan format fuzz test-unit test-cli test-install evalface evalseg
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -112,6 +112,37 @@ $(B)/%: $(B)/cmd/%.o $(CMD_COMMON) $(ALIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
+# photobatch is main plus its modules in cmd/batch/. Until lib/fix.c
+# exists it builds without the fix path (--check-only only).
+BATCH_SRC := $(sort $(wildcard cmd/batch/*.c))
+BATCH_OBJ := $(BATCH_SRC:cmd/batch/%.c=$(B)/cmd/batch/%.o)
+BATCH_DEFS := $(if $(wildcard lib/fix.c),-DBATCH_HAVE_FIX)
+
+$(B)/cmd/batch/%.o: cmd/batch/%.c cmd/batch/batch.h include/photostd.h $(wildcard cmd/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote cmd $(BATCH_DEFS) -c -o $@ $<
+
+$(B)/cmd/photobatch.o: cmd/photobatch.c cmd/batch/batch.h include/photostd.h $(wildcard cmd/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote cmd $(BATCH_DEFS) -c -o $@ $<
+
+$(B)/photobatch: $(B)/cmd/photobatch.o $(BATCH_OBJ) $(CMD_COMMON) $(ALIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(B)/mkbatch: tests/mkbatch.c $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+# The >= 1,000-file acceptance run of photobatch (slow; not in make check).
+accept-batch: all $(B)/mkbatch
+	PST_REAL=$(SHARED) PST_BUILD=$(B) PST_BATCH_SIZE=large sh tests/cli_batch.sh
+
+browser-test: all $(B)/mkbatch
+	PST_REAL=$(SHARED) PST_BUILD=$(B) sh tests/browser.sh
+
 # ---- tests ----
 $(B)/gen/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
@@ -131,6 +162,18 @@ $(B)/mkfixtures: tests/mkfixtures.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
 
+# Labelled CHSI set from the real London/Canada photos (tests/truth.c).
+$(B)/mkcompliance: tests/mkcompliance.c tests/truth.c tests/truth.h $(ALIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ tests/mkcompliance.c tests/truth.c $(ALIB) $(DEPS_LIBS)
+
+# Segmentation quality set: composites with exact true alpha (tests/truth.c).
+$(B)/mkquality: tests/mkquality.c tests/truth.c tests/truth.h $(ALIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ tests/mkquality.c tests/truth.c $(ALIB) $(DEPS_LIBS)
+
 $(B)/fixtures/.stamp: $(B)/mkfixtures
 	@rm -rf $(B)/fixtures && mkdir -p $(B)/fixtures
 	$(Q)$(B)/mkfixtures $(B)/fixtures
@@ -139,26 +182,30 @@ $(B)/fixtures/.stamp: $(B)/mkfixtures
 test-unit: $(B)/check_photostd $(B)/fixtures/.stamp
 	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) PST_BUILD=$(B) $(B)/check_photostd
 
-test-cli: all $(B)/fixtures/.stamp
+test-cli: all $(B)/fixtures/.stamp $(B)/mkbatch $(if $(wildcard tests/mkcompliance.c),$(B)/mkcompliance)
 	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) PST_BUILD=$(B) \
 	  PST_VALGRIND="$(VALGRIND)" sh tests/cli.sh
+	PST_REAL=$(SHARED) PST_BUILD=$(B) sh tests/cli_batch.sh
+	PST_REAL=$(SHARED) PST_BUILD=$(B) sh tests/cli_fix.sh
 
 test-install: all
 	PST_BUILD=$(B) MAKE="$(MAKE)" sh tests/install.sh
 
-check: all test-unit test-cli test-install
+check: all test-unit test-cli test-install test-fuzz-regress
 
 # ---- sanitizers, bench, format ----
 asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" check
+	  LDFLAGS="-fsanitize=address,undefined" PST_HOSTILE_RSS_KB=2500000 check
 
 $(B)/bench: bench/bench.c $(ALIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-bench: $(B)/bench $(B)/fixtures/.stamp
-	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) $(B)/bench
+bench: $(B)/bench $(B)/fixtures/.stamp $(if $(wildcard tests/mkcompliance.c),$(B)/mkcompliance)
+	@[ -f $(B)/compliance/MANIFEST ] || [ ! -d $(SHARED) ] || [ ! -x $(B)/mkcompliance ] || \
+	  $(B)/mkcompliance $(SHARED) $(B)/compliance >/dev/null
+	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) PST_COMPLIANCE=$(B)/compliance $(B)/bench
 
 # Face/eye detector evaluation on the real photos (tools/evalface.c).
 $(B)/evalface: tools/evalface.c $(ALIB)
@@ -168,8 +215,113 @@ $(B)/evalface: tools/evalface.c $(ALIB)
 evalface: $(B)/evalface
 	PST_REAL=$(SHARED) $(B)/evalface
 
+# Segmentation/matting evaluation against the keyed mattes (tools/evalseg.c).
+$(B)/evalseg: tools/evalseg.c tests/truth.c $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -iquote tests -o $@ $^ $(DEPS_LIBS)
+
+evalseg: $(B)/evalseg
+	PST_REAL=$(SHARED) $(B)/evalseg
+
+# photofix over the quality set, against its true alpha (tools/evalfix.c).
+$(B)/evalfix: tools/evalfix.c $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+.PHONY: evalfix
+evalfix: $(B)/evalfix $(B)/mkquality
+	[ -f $(B)/quality/MANIFEST ] || $(B)/mkquality $(SHARED) $(B)/quality
+	$(B)/evalfix $(B)/quality
+
+# ---- fuzzing (issue 6) ----
+# libFuzzer targets need clang; the library is rebuilt with coverage
+# instrumentation into $(B)/fuzz/lib. fuzz_fix and fuzz_roster follow
+# lib/fix.c and lib/roster.c.
+FUZZ_CC     ?= clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -Iinclude -iquote lib -I$(B)/gen $(DEPS_CFLAGS)
+FUZZ_NAMES  := load check profile $(if $(wildcard lib/fix.c),fix) $(if $(wildcard lib/roster.c),roster)
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/fuzz/replay_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/fuzz/lib/%.o) $(if $(wildcard tools/cascade2c.c),$(B)/fuzz/lib/cascades.o)
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+.PHONY: fuzz fuzz-smoke fuzz-long fuzz-seeds test-fuzz-regress hostile test-hostile tsan
+
+$(B)/fuzz/lib/%.o: lib/%.c lib/internal.h include/photostd.h $(wildcard lib/*.h) | $(B)/gen/cascades.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(B)/fuzz/lib/cascades.o: $(B)/gen/cascades.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPS_LIBS)
+
+# The same target without libFuzzer, built by $(CC): replays regressions.
+$(B)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(ALIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+# Seeds: the project's own fixtures and profiles, small hostile files, and
+# the regression inputs. Nothing from ../shared.
+fuzz-seeds: $(B)/fixtures/.stamp $(B)/hostile/.stamp
+	$(Q)sh fuzz/seeds.sh $(B) "$(FUZZ_NAMES)"
+
+fuzz: $(FUZZ_BINS) fuzz-seeds
+
+fuzz-smoke: fuzz
+	sh fuzz/run.sh $(B) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
+
+fuzz-long: fuzz
+	sh fuzz/run.sh $(B) 1800 $(FUZZ_JOBS) $(FUZZ_NAMES)
+
+test-fuzz-regress: $(FUZZ_REPLAY)
+	$(Q)for t in $(FUZZ_NAMES); do \
+	  d=fuzz/regress/$$t; [ -d $$d ] || continue; \
+	  echo "  REPLAY  $$d"; $(VALGRIND) $(B)/fuzz/replay_$$t $$d || exit 1; done
+
+# ---- hostile corpus (issue 6) ----
+$(B)/mkhostile: tests/mkhostile.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
+
+$(B)/hostile/.stamp: $(B)/mkhostile $(B)/fixtures/.stamp
+	@rm -rf $(B)/hostile && mkdir -p $(B)/hostile
+	$(Q)$(B)/mkhostile $(B)/hostile $(B)/fixtures/good.jpg
+	@touch $@
+
+# The full run (every tool, every file, time and RSS per file) and a quick
+# one for make check (photocheck and photobatch only).
+hostile: all $(B)/hostile/.stamp $(B)/fuzz/replay_load
+	PST_BUILD=$(B) PST_HOSTILE=$(B)/hostile sh tests/hostile.sh full
+
+test-hostile: all $(B)/hostile/.stamp $(B)/fuzz/replay_load
+	PST_BUILD=$(B) PST_HOSTILE=$(B)/hostile sh tests/hostile.sh quick
+
+# ThreadSanitizer: photobatch -j 8 over the hostile corpus.
+tsan:
+	$(MAKE) B=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" all build-tsan/hostile/.stamp build-tsan/fuzz/replay_load
+	PST_BUILD=build-tsan PST_HOSTILE=build-tsan/hostile PST_HOSTILE_RSS_KB=4000000 TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/hostile.sh tsan
+
+# Content-check acceptance figures over an mkcompliance set (tools/evalcheck.c).
+$(B)/evalcheck: tools/evalcheck.c $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+.PHONY: evalcheck
+evalcheck: $(B)/evalcheck $(B)/mkcompliance
+	[ -f $(B)/compliance/MANIFEST ] || $(B)/mkcompliance $(SHARED) $(B)/compliance
+	$(B)/evalcheck $(B)/compliance $(SHARED)
+
 format:
-	clang-format -i $(wildcard include/*.h lib/*.c lib/*.h cmd/*.c cmd/*.h tests/*.c tests/*.h tools/*.c bench/*.c)
+	clang-format -i $(wildcard include/*.h lib/*.c lib/*.h cmd/*.c cmd/*.h cmd/batch/*.c cmd/batch/*.h tests/*.c tests/*.h tools/*.c bench/*.c)
 
 # ---- install ----
 install: all
@@ -196,4 +348,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(docdir)
 
 clean:
-	rm -rf $(B) build-asan
+	rm -rf $(B) build-asan build-tsan

@@ -7,13 +7,21 @@
  * `static int op(bench_ctx *)` doing one iteration and add a row. */
 #include "photostd.h"
 
+#include "analyze.h" /* photofix stages: the bench links the static library */
+#include "face.h"
+#include "fix_priv.h"
+#include "segment.h"
+
 #include <stdio.h> /* before jpeglib.h, which uses FILE */
 
 #include <jpeglib.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BATCHES 7
 #define BATCH_SECONDS 0.15
@@ -25,6 +33,13 @@ typedef struct bench_ctx {
   pst_profile *prof;
   pst_limits *lim;
   int checks; /* findings pst_check_mem reports for this input */
+  /* photofix rows: the stages' inputs, made once */
+  pst_image *dec4, *out_img;
+  uint8_t *out_jpeg; /* out_img encoded, for the final check's row */
+  size_t out_len;
+  pst__xform xf;
+  /* face detection row: the plane the analysis searches */
+  pst_plane det;
 } bench_ctx;
 
 typedef struct bench_row {
@@ -185,6 +200,312 @@ static void report(const bench_row *rows, int n) {
   }
 }
 
+/* ---- photofix on a 12 MP phone photo ---- */
+
+/* The floor of photofix: the scaled decode (1/4) any program needs to see
+ * the photo, plus the encode of the 480x640 result. */
+static int op_floor_decode4(bench_ctx *c) {
+  pst_image *img = NULL;
+  pst_err e = pst_image_load_mem(c->bytes, c->len, c->lim, 4, &img, NULL, NULL);
+  pst_image_destroy(img);
+  return e != PST_OK;
+}
+
+static int op_encode_out(bench_ctx *c) {
+  pst_jpeg_opts jo = {90, 300, 0, 0};
+  uint8_t *buf = NULL;
+  size_t len;
+  pst_err e = pst_image_encode_jpeg(c->out_img, &jo, &buf, &len);
+  pst_free(buf);
+  return e != PST_OK;
+}
+
+static int op_floor(bench_ctx *c) {
+  return op_floor_decode4(c) || op_encode_out(c);
+}
+
+static int op_analyze(bench_ctx *c) {
+  pst__analysis an;
+  return pst__analyze(c->dec4, &an) != PST_OK || an.nfaces != 1;
+}
+
+static int op_resample(bench_ctx *c) {
+  pst_image *out = NULL;
+  pst_err e =
+      pst__warp_rgb(c->dec4, (double)c->dec4->width / 3000, &c->xf, &out);
+  pst_image_destroy(out);
+  return e != PST_OK;
+}
+
+static int op_segment(bench_ctx *c) {
+  pst__seg_input in;
+  pst__matte m = {0};
+  pst_err e;
+  memset(&in, 0, sizeof in);
+  in.img = c->out_img;
+  in.face.x = 120, in.face.y = 170, in.face.w = 240, in.face.h = 240;
+  in.eye_l.x = 190, in.eye_r.x = 290, in.eye_l.y = in.eye_r.y = 250;
+  in.crown_y = 60;
+  in.work_max = 400;
+  in.out_w = 480, in.out_h = 640;
+  e = pst__segment(&in, &m);
+  pst__matte_free(&m);
+  return e != PST_OK;
+}
+
+/* The check photofix runs on its own output (the same as photocheck). */
+static int op_check_out(bench_ctx *c) {
+  pst_report *r = NULL;
+  pst_err e =
+      pst_check_mem(c->out_jpeg, c->out_len, "out.jpg", c->prof, c->lim, &r);
+  pst_report_destroy(r);
+  return e != PST_OK;
+}
+
+static int op_photofix(bench_ctx *c) {
+  pst_fix_result *r = NULL;
+  pst_err e =
+      pst_fix_mem(c->bytes, c->len, "phone.jpg", c->prof, c->lim, NULL, &r);
+  int bad = e != PST_OK || !pst_fix_jpeg(r, NULL);
+  pst_fix_result_destroy(r);
+  return bad;
+}
+
+/* A 3000x4000 phone-sized JPEG: a public portrait enlarged 2.2x (bilinear) with
+ * sensor-like noise, or a generated head when the photos are absent. */
+static pst_image *phone_pixels(const char *real) {
+  char path[4096];
+  pst_image *src = NULL, *big = NULL;
+  pst_rgb grey = {180, 180, 180};
+  unsigned seed = 12345;
+  snprintf(path, sizeof path, "%s/london/001_03.jpg", real ? real : "");
+  if (!real || pst_image_load(path, NULL, 1, &src, NULL, NULL) != PST_OK)
+    src = NULL;
+  if (pst_image_create(3000, 4000, grey, &big) != PST_OK) goto out;
+  for (int y = 0; y < 4000; y++)
+    for (int x = 0; x < 3000; x++) {
+      uint8_t *d = pst_image_pixels(big) + ((size_t)y * 3000 + x) * 3;
+      for (int k = 0; k < 3; k++) {
+        int v;
+        seed = seed * 1103515245u + 12345u;
+        if (src) {
+          /* 1350x1350 -> 3000 wide; below it the picture is
+           * mirrored down to 4000 (more shirt) */
+          double f = 1350.0 / 3000, sx = (x + 0.5) * f - 0.5,
+                 sy = (y + 0.5) * f - 0.5;
+          if (sy > 1348) sy = 2 * 1348 - sy;
+          int x0 = sx < 0 ? 0 : (int)sx, y0 = sy < 0 ? 0 : (int)sy;
+          int x1 = x0 + 1 < 1350 ? x0 + 1 : 1349,
+              y1 = y0 + 1 < 1350 ? y0 + 1 : 1349;
+          double fx = sx - x0, fy = sy - y0;
+          const uint8_t *p = pst_image_cpixels(src);
+          x0 = x0 > 1349 ? 1349 : x0;
+          fx = fx < 0 ? 0 : fx > 1 ? 1 : fx;
+          fy = fy < 0 ? 0 : fy > 1 ? 1 : fy;
+          double t = p[(y0 * 1350 + x0) * 3 + k] * (1 - fx) +
+                     p[(y0 * 1350 + x1) * 3 + k] * fx;
+          double b = p[(y1 * 1350 + x0) * 3 + k] * (1 - fx) +
+                     p[(y1 * 1350 + x1) * 3 + k] * fx;
+          v = (int)(t * (1 - fy) + b * fy);
+        } else {
+          double dx = (x - 1500) / 700.0, dy = (y - 1700) / 900.0;
+          v = dx * dx + dy * dy < 1 ? 190 - 40 * k : 200;
+        }
+        v += (int)((seed >> 16) % 13) - 6;
+        d[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+      }
+    }
+out:
+  pst_image_destroy(src);
+  return big;
+}
+
+/* Write the phone photo to a temporary file and read it back, as a user's
+ * file would be. */
+static int make_phone(bench_ctx *c, char *tmp) {
+  pst_image *big = phone_pixels(getenv("PST_REAL"));
+  pst_jpeg_opts jo = {92, 72, 0, 0};
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int fd = -1, rc = -1;
+  if (!big || pst_image_encode_jpeg(big, &jo, &buf, &len) != PST_OK) goto out;
+  fd = mkstemp(tmp);
+  if (fd < 0 || write(fd, buf, len) != (ssize_t)len) goto out;
+  rc = read_all(tmp, &c->bytes, &c->len);
+out:
+  if (fd >= 0) close(fd), unlink(tmp);
+  pst_image_destroy(big);
+  pst_free(buf);
+  return rc;
+}
+
+/* Peak resident memory of one photofix, measured in a child process so the
+ * bench's own buffers do not count. */
+static double fix_peak_mb(bench_ctx *c) {
+  struct rusage ru;
+  int status;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) _exit(op_photofix(c));
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0 || getrusage(RUSAGE_CHILDREN, &ru) != 0)
+    return -1;
+  return ru.ru_maxrss / 1024.0;
+}
+
+static int bench_fix(bench_ctx *c) {
+  char tmp[] = "/tmp/pst-bench-phone.XXXXXX";
+  double mb;
+  int rc = -1;
+  bench_row rows[] = {
+      {"floor: decode 1/4 + encode 480x640", op_floor, -1, 0, 0},
+      {"photofix 12 MP total (pst_fix_mem)", op_photofix, 0, 3.0, 0},
+      {"  stage decode (1/4)", op_floor_decode4, 0, 0, 0},
+      {"  stage detect+measure (pst__analyze)", op_analyze, 0, 0, 0},
+      {"  stage resample to 480x640", op_resample, 0, 0, 0},
+      {"  stage segment+matte", op_segment, 0, 0, 0},
+      {"  stage encode", op_encode_out, 0, 0, 0},
+      {"  stage check of the output", op_check_out, 0, 0, 0},
+  };
+  int n = (int)(sizeof rows / sizeof *rows);
+  pst__landmarks lm;
+  free(c->bytes);
+  c->bytes = NULL;
+  if (make_phone(c, tmp) != 0)
+    return fprintf(stderr, "bench: no phone photo\n"), -1;
+  if ((mb = fix_peak_mb(c)) < 0) {
+    pst_fix_result *r = NULL;
+    pst_fix_mem(c->bytes, c->len, "phone.jpg", c->prof, c->lim, NULL, &r);
+    fprintf(stderr, "bench: photofix failed on the 12 MP photo: %s\n",
+            r && pst_fix_reason_id(r) ? pst_fix_reason_id(r) : "error");
+    pst_fix_result_destroy(r);
+    return -1;
+  }
+  if (pst_image_load_mem(c->bytes, c->len, c->lim, 4, &c->dec4, NULL, NULL))
+    goto out;
+  memset(&lm, 0, sizeof lm);
+  /* The London photo's landmarks, enlarged 2.22x. */
+  lm.eye_l.x = 1242, lm.eye_r.x = 1740, lm.eye_l.y = lm.eye_r.y = 1400;
+  lm.crown.x = lm.chin.x = 1490, lm.crown.y = 40, lm.chin.y = 2218;
+  lm.face_w = 1188, lm.face_cx = 1490;
+  if (pst__geometry_solve(&lm, c->prof, 480, 640, 3000, 4000, &c->xf) !=
+          PST__GEO_OK ||
+      pst__warp_rgb(c->dec4, (double)c->dec4->width / 3000, &c->xf,
+                    &c->out_img) != PST_OK)
+    goto out;
+  {
+    pst_jpeg_opts jo = {90, 300, 0, 0};
+    if (pst_image_encode_jpeg(c->out_img, &jo, &c->out_jpeg, &c->out_len))
+      goto out;
+  }
+  printf("\nbench: photofix on a 3000x4000 phone JPEG, %zu bytes\n", c->len);
+  for (int i = 0; i < n; i++)
+    if (measure(&rows[i], c) != 0) {
+      fprintf(stderr, "bench: %s failed\n", rows[i].name);
+      goto out;
+    }
+  report(rows, n);
+  printf("%-44s %9.1f MB  <= 64 MB  %s\n", "photofix 12 MP peak RSS (child)",
+         mb, mb <= 64 ? "PASS" : "OVER");
+  rc = 0;
+out:
+  pst_image_destroy(c->dec4);
+  pst_image_destroy(c->out_img);
+  c->dec4 = c->out_img = NULL;
+  pst_free(c->out_jpeg);
+  c->out_jpeg = NULL;
+  return rc;
+}
+
+/* ---- content checks (issue 3) ---- */
+
+/* Face detection alone, on the plane pst__analyze searches for this photo
+ * (its 1/4 box reduction; the decode is not timed). */
+static int op_detect(bench_ctx *c) {
+  pst__face f[16];
+  pst__detect_opts o = {0};
+  o.min_size = PST_MAX(20, PST_MIN(c->det.width, c->det.height) / 8);
+  o.try_rotated = 1;
+  o.threads = 1;
+  return pst__detect_faces(&c->det, &o, f, 16) < 1;
+}
+
+/* The first compliant photo of an mkcompliance set, or NULL. */
+static const char *compliant_photo(char *path, size_t n) {
+  const char *dir = getenv("PST_COMPLIANCE");
+  char line[1024], mpath[4096];
+  FILE *fp;
+  snprintf(mpath, sizeof mpath, "%s/MANIFEST", dir ? dir : "build/compliance");
+  if (!(fp = fopen(mpath, "r"))) return NULL;
+  while (fgets(line, sizeof line, fp)) {
+    char *tab = strchr(line, '\t');
+    if (tab && tab[1] == '-' && tab[2] == '\t') {
+      *tab = 0;
+      snprintf(path, n, "%s/%s", dir ? dir : "build/compliance", line);
+      fclose(fp);
+      return path;
+    }
+  }
+  fclose(fp);
+  return NULL;
+}
+
+static int bench_detect(bench_ctx *c) {
+  const char *real = getenv("PST_REAL");
+  char path[4096];
+  pst_image *img = NULL;
+  pst_plane full = {0};
+  bench_row row = {"face detection 1350x1350 (detector only)", op_detect, -1, 0,
+                   0};
+  int rc = -1;
+  snprintf(path, sizeof path, "%s/london/001_03.jpg",
+           real ? real : "../shared/testdata/real");
+  if (pst_image_load(path, NULL, 1, &img, NULL, NULL) != PST_OK) {
+    printf("\nbench: %s absent: face detection not timed\n", path);
+    return 0;
+  }
+  if (pst__image_luma(img, &full) == PST_OK &&
+      pst__plane_resize(&full, full.width / 4, full.height / 4, &c->det) ==
+          PST_OK &&
+      measure(&row, c) == 0) {
+    printf("\n%-44s %9.3f ms  <= 15 ms  %s  (%dx%d plane, as photocheck "
+           "searches a %dx%d photo)\n",
+           row.name, row.ms, row.ms <= 15 ? "PASS" : "OVER", c->det.width,
+           c->det.height, pst_image_width(img), pst_image_height(img));
+    rc = 0;
+  }
+  free(full.data);
+  free(c->det.data);
+  c->det.data = NULL;
+  pst_image_destroy(img);
+  return rc;
+}
+
+static int bench_content(void) {
+  char path[4096];
+  bench_ctx c;
+  int rc = 1;
+  bench_row rows[] = {
+      {"libjpeg-turbo decode to RGB (floor)", op_libjpeg_decode, -1, 0, 0},
+      {"pst_check_mem (full photocheck, 25 checks)", op_pst_check, 0, 3.0, 0},
+  };
+  if (!compliant_photo(path, sizeof path)) {
+    printf("\nbench: no mkcompliance set (PST_COMPLIANCE): the full "
+           "photocheck of a compliant photo is not timed\n");
+    return bench_detect(&c) != 0;
+  }
+  if (setup(&c, path) != 0) goto out;
+  printf("\nbench: compliant photo %s, %zu bytes, %d checks\n", c.path, c.len,
+         c.checks);
+  for (int i = 0; i < 2; i++)
+    if (measure(&rows[i], &c) != 0) goto out;
+  report(rows, 2);
+  rc = bench_detect(&c) != 0;
+out:
+  teardown(&c);
+  return rc;
+}
+
 int main(int argc, char *argv[]) {
   const char *dir = getenv("PST_FIXTURES");
   char path[4096];
@@ -211,7 +532,8 @@ int main(int argc, char *argv[]) {
       goto out;
     }
   report(rows, n);
-  rc = 0;
+  rc = bench_content() != 0;
+  rc |= bench_fix(&c) != 0;
 out:
   teardown(&c);
   return rc;

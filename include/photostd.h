@@ -278,10 +278,146 @@ PST_API int pst_report_io_error(const pst_report *r);
 PST_API const char *pst_report_file(const pst_report *r);
 PST_API const char *pst_report_profile(const pst_report *r);
 PST_API const pst_info *pst_report_info(const pst_report *r);
+/** The first face the content checks found (detector box, image pixels)
+ *  and its pupils (left and right in the image, sub-pixel); either output
+ *  may be NULL. PST_ERR_NOTFOUND when no face was found or the content
+ *  checks did not run; PST_ERR_ARG for a NULL report. */
+PST_API pst_err pst_report_face(const pst_report *r, pst_rect *face,
+                                pst_point eyes[2]);
 /** The report as one line of JSON (SPEC §4, no trailing newline), malloc'd;
  *  free with pst_free. File names that are not UTF-8 are escaped byte by
  *  byte (\u00XX for each byte that is not valid UTF-8). */
 PST_API pst_err pst_report_json(const pst_report *r, pst_lang lang, char **out);
+
+/* ------------------------------------------------------------------ */
+/* Fixing (photofix)                                                   */
+
+typedef struct pst_fix_opts pst_fix_opts;
+
+/** Defaults: the profile's background colour, face found automatically. */
+PST_API pst_fix_opts *pst_fix_opts_create(void);
+PST_API pst_fix_opts *pst_fix_opts_copy(const pst_fix_opts *o);
+PST_API void pst_fix_opts_destroy(pst_fix_opts *o);
+/** Paint this background instead of the profile's. */
+PST_API pst_err pst_fix_opts_set_background(pst_fix_opts *o, pst_rgb bg);
+/** 1: keep the photo's own background (crop, level and resize only). */
+PST_API pst_err pst_fix_opts_set_keep_background(pst_fix_opts *o, int keep);
+/** Use this face box (input pixels, after EXIF orientation) instead of
+ *  detection. w and h must be > 0, else PST_ERR_RANGE. */
+PST_API pst_err pst_fix_opts_set_face(pst_fix_opts *o, pst_rect face);
+/** Worker threads one fix may use (1..16; default 1). */
+PST_API pst_err pst_fix_opts_set_threads(pst_fix_opts *o, int threads);
+
+typedef struct pst_fix_result pst_fix_result;
+
+/** Standardize a photo (JPEG or PNG) for the profile. A result is returned
+ *  whenever one could be made: also when the photo cannot be fixed, with
+ *  pst_fix_ok() 0 and a reason. Errors: PST_ERR_NOMEM, PST_ERR_ARG. */
+PST_API pst_err pst_fix_file(const char *path, const pst_profile *prof,
+                             const pst_limits *lim, const pst_fix_opts *opts,
+                             pst_fix_result **out);
+PST_API pst_err pst_fix_mem(const void *buf, size_t len, const char *name,
+                            const pst_profile *prof, const pst_limits *lim,
+                            const pst_fix_opts *opts, pst_fix_result **out);
+PST_API void pst_fix_result_destroy(pst_fix_result *r);
+/** 1 when an output was made and passes pst_check with the profile. */
+PST_API int pst_fix_ok(const pst_fix_result *r);
+/** Why not: a stable id ("face.none", "face.several", "face.cut",
+ *  "face.small", "crop.fit", "input.unreadable", ...) or NULL when ok. */
+PST_API const char *pst_fix_reason_id(const pst_fix_result *r);
+/** The reason in words, in `lang`; NULL when ok. */
+PST_API const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang);
+/** The output JPEG (borrowed), or NULL when not ok. */
+PST_API const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len);
+/** The rectangle of the input (after EXIF orientation, input pixels) that
+ *  became the output; `angle` in degrees, counter-clockwise about its
+ *  centre. PST_ERR_NOTFOUND when no crop was chosen. */
+PST_API pst_err pst_fix_crop(const pst_fix_result *r, double *x, double *y,
+                             double *w, double *h, double *angle);
+/** The JPEG quality chosen by the size search; -1 when not ok. */
+PST_API int pst_fix_quality(const pst_fix_result *r);
+/** The background colour painted (or kept: the measured mean). */
+PST_API pst_rgb pst_fix_background(const pst_fix_result *r);
+/** The alpha matte at output size as an 8-bit grey PNG (borrowed). */
+PST_API const uint8_t *pst_fix_mask_png(const pst_fix_result *r, size_t *len);
+/** photocheck's report of the output (borrowed), or NULL when not ok. */
+PST_API const pst_report *pst_fix_check(const pst_fix_result *r);
+/** SPEC §4's photofix object as one line of JSON; `output` is the name
+ *  written (or NULL). Free with pst_free. */
+PST_API pst_err pst_fix_json(const pst_fix_result *r, const char *input,
+                             const char *output, pst_lang lang, char **out);
+
+/** A 6-inch (4x6 in, 1800x1200 px at 300 dpi) print sheet of a fixed photo:
+ *  4 large and 8 small copies with cut lines ("4大8小"), as JPEG. */
+PST_API pst_err pst_fix_sheet(const pst_fix_result *r, uint8_t **jpeg,
+                              size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* Batch helpers (photobatch)                                          */
+
+/** A class list: the rows of a CSV file with a header row. */
+typedef struct pst_roster pst_roster;
+
+/** One roster row; strings are UTF-8, borrowed from the roster, "" when the
+ *  column is absent or empty. `line` is the row's line in the file. */
+typedef struct pst_roster_row {
+  const char *student_id; /**< 学号 */
+  const char *name;       /**< 姓名 */
+  const char *id_number;  /**< 身份证号 */
+  const char *file;       /**< 文件名 */
+  int line;
+} pst_roster_row;
+
+/** Parse a roster CSV (RFC 4180 quoting, LF or CRLF, header row naming
+ *  student_id, name, id_number, file or 学号, 姓名, 身份证号, 文件名 in any
+ *  order and case; other columns are ignored). UTF-8 with or without BOM;
+ *  bytes that are not UTF-8 are read as GB18030 (Excel's export). At least
+ *  one of student_id, id_number, file must be a column, else PST_ERR_PARSE.
+ *  Errors: PST_ERR_IO, PST_ERR_PARSE (detail names the line),
+ *  PST_ERR_UNSUPPORTED (neither UTF-8 nor GB18030), PST_ERR_NOMEM. */
+PST_API pst_err pst_roster_load(const char *path, pst_roster **out,
+                                pst_errinfo *detail);
+/** As pst_roster_load from memory. */
+PST_API pst_err pst_roster_parse(const void *buf, size_t len, pst_roster **out,
+                                 pst_errinfo *detail);
+PST_API void pst_roster_destroy(pst_roster *r);
+PST_API int pst_roster_count(const pst_roster *r);
+/** Row `i` (0-based); PST_ERR_RANGE when out of range. */
+PST_API pst_err pst_roster_get(const pst_roster *r, int i,
+                               pst_roster_row *out);
+/** "UTF-8" or "GB18030": how the file was read. */
+PST_API const char *pst_roster_encoding(const pst_roster *r);
+
+/** 1 when `s` is an 18-character resident ID number (GB 11643): 17 digits
+ *  and an ISO 7064 MOD 11-2 check character (0-9 or X/x); else 0. */
+PST_API int pst_idnumber_valid(const char *s);
+/** 1 when `s` may be used as one file-name component: non-empty, at most
+ *  200 bytes, valid UTF-8, no '/', '\\', control characters, and not "." or
+ *  ".." or starting with '.' or '-'; else 0. */
+PST_API int pst_name_safe(const char *s);
+
+/** Largest pst_phash_distance at which two photos count as the same photo
+ *  (re-encoded, resized or cropped by a few percent); calibrated on the
+ *  real test photos (see tests/check_phash.c). */
+#define PST_PHASH_SIMILAR 8
+
+/** A 64-bit perceptual hash (DCT of a 32x32 luma reduction, the 8x8 lowest
+ *  frequencies against their median). Errors: PST_ERR_ARG. */
+PST_API pst_err pst_phash_image(const pst_image *img, uint64_t *out);
+/** Decode (JPEG at 1/8 or 1/4 DCT scale, or PNG) and hash. Errors as
+ *  pst_image_load. */
+PST_API pst_err pst_phash_file(const char *path, const pst_limits *lim,
+                               uint64_t *out, pst_errinfo *detail);
+PST_API pst_err pst_phash_mem(const void *buf, size_t len,
+                              const pst_limits *lim, uint64_t *out,
+                              pst_errinfo *detail);
+/** Hamming distance of two hashes, 0..64. */
+PST_API int pst_phash_distance(uint64_t a, uint64_t b);
+
+/** SHA-256 of bytes or of a file's content (PST_ERR_IO when unreadable). */
+PST_API void pst_sha256_mem(const void *buf, size_t len, uint8_t out[32]);
+PST_API pst_err pst_sha256_file(const char *path, uint8_t out[32],
+                                pst_errinfo *detail);
 
 #ifdef __cplusplus
 }

@@ -20,25 +20,15 @@
 /* What a check needs; each level includes the ones before it. */
 typedef enum need {
   NEED_NONE,
-  NEED_READ,   /* the bytes (file.read passed) */
-  NEED_JPEG,   /* the bytes are JPEG (file.format passed) */
-  NEED_HEADER, /* the JPEG headers were read (size, tables, markers) */
-  NEED_PIXELS, /* the pixels were decoded (maybe with warnings) */
+  NEED_READ,    /* the bytes (file.read passed) */
+  NEED_JPEG,    /* the bytes are JPEG (file.format passed) */
+  NEED_HEADER,  /* the JPEG headers were read (size, tables, markers) */
+  NEED_PIXELS,  /* the pixels were decoded (maybe with warnings) */
+  NEED_CONTENT, /* pixels, and the profile runs the content checks */
+  NEED_FACE,    /* exactly one face (face.count passed) */
 } need;
 
-typedef struct ctx {
-  pst_report *r;
-  const pst_profile *prof;
-  const pst_limits *lim;
-  const char *path; /* NULL when checking memory */
-  const uint8_t *buf;
-  size_t len;
-  int read_ok;
-  pst_err read_err;
-  pst_errinfo read_detail;
-  pst_image *img; /* decoded once by jpeg.decode, for the later checks */
-  pst_err err;    /* PST_ERR_NOMEM once formatting a message failed */
-} ctx;
+typedef pst__check_ctx ctx;
 
 typedef void (*check_fn)(ctx *c, pst__finding_rec *f);
 
@@ -70,6 +60,21 @@ static void set_value(pst__finding_rec *f, double v, const char *unit) {
   f->has_value = 1;
   f->value = v;
   f->unit = unit;
+}
+
+void pst__check_finish(ctx *c, pst__finding_rec *f, pst_status st,
+                       const char *key, const pst__msg_args *args) {
+  finish(c, f, st, key, args);
+}
+
+void pst__check_value(pst__finding_rec *f, double v, const char *unit) {
+  set_value(f, v, unit);
+}
+
+pst_status pst__check_status(const ctx *c, const char *id) {
+  for (int i = 0; i < c->r->n; i++)
+    if (!strcmp(c->r->f[i].id, id)) return c->r->f[i].status;
+  return PST_SKIP;
 }
 
 /* ---- file checks ---- */
@@ -364,7 +369,8 @@ static void check_color(ctx *c, pst__finding_rec *f) {
     finish(c, f, PST_FAIL, "cmyk", &a);
   } else if (in->components != 3) {
     finish(c, f, PST_FAIL, "other", &a);
-  } else if (!c->img) {
+  } else if (!c->img || in->truncated || in->corrupt_warnings > 0) {
+    /* A damaged file's filler rows are grey: judge no picture from them. */
     finish(c, f, PST_SKIP, "nopixels", &a);
   } else {
     double pct = round(colour_percent(c->img) * 10) / 10;
@@ -460,8 +466,19 @@ static const check_desc checks[] = {
     {"image.dpi", 0, NEED_HEADER, check_dpi},
     {"exif.orientation", 1, NEED_HEADER, check_orientation},
     {"exif.location", 0, NEED_HEADER, check_location},
-    /* The content checks (face.count, face.width, face.center, head.crown,
-     * eyes.line, ...) follow here, in §3 order, with a NEED_FACE level. */
+    {"face.count", 1, NEED_CONTENT, pst__check_face_count},
+    {"face.width", 1, NEED_FACE, pst__check_face_width},
+    {"face.center", 1, NEED_FACE, pst__check_face_center},
+    {"head.crown", 1, NEED_FACE, pst__check_head_crown},
+    {"eyes.line", 1, NEED_FACE, pst__check_eyes_line},
+    {"eyes.level", 1, NEED_FACE, pst__check_eyes_level},
+    {"background.color", 1, NEED_FACE, pst__check_bg_color},
+    {"background.uniform", 1, NEED_FACE, pst__check_bg_uniform},
+    {"face.exposure", 1, NEED_FACE, pst__check_exposure},
+    {"face.lighting", 0, NEED_FACE, pst__check_lighting},
+    {"image.sharpness", 1, NEED_FACE, pst__check_sharpness},
+    {"face.color", 0, NEED_FACE, pst__check_face_color},
+    {"clothing.contrast", 0, NEED_FACE, pst__check_clothing},
 };
 
 /* The id of the check whose failure leaves `n` unmet, or NULL. */
@@ -470,19 +487,27 @@ static const char *unmet(const ctx *c, need n) {
   if (n >= NEED_JPEG && c->r->info.format != PST_FMT_JPEG) return "file.format";
   if (n >= NEED_HEADER && !c->r->info_known) return "jpeg.decode";
   if (n >= NEED_PIXELS && !c->img) return "jpeg.decode";
+  if (n >= NEED_FACE && (!c->analyzed || c->an.nfaces != 1 || !c->an.found))
+    return "face.count";
   return NULL;
 }
 
 static void run_checks(ctx *c) {
   for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
     pst__finding_rec *f = &c->r->f[c->r->n++];
-    const char *blocker = unmet(c, checks[i].needs);
+    int off =
+        checks[i].needs >= NEED_CONTENT && c->prof->checks == PST__CHECKS_FILE;
+    /* A file-checks profile skips the content checks as "not checked",
+     * unless the file itself already stopped them. */
+    const char *blocker = unmet(c, off ? NEED_PIXELS : checks[i].needs);
     f->id = checks[i].id;
     f->severity_error = checks[i].severity_error;
     f->unit = "";
     if (blocker) {
       pst__msg_args a = {.x = blocker};
       finish(c, f, PST_SKIP, "skip", &a);
+    } else if (off) {
+      finish(c, f, PST_SKIP, "off", NULL);
     } else {
       checks[i].run(c, f);
     }

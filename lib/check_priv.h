@@ -4,6 +4,7 @@
 #ifndef PST_CHECK_PRIV_H
 #define PST_CHECK_PRIV_H
 
+#include "analyze.h"
 #include "internal.h"
 
 /* Room for every check of SPEC §3 (25) with some to spare. */
@@ -29,9 +30,29 @@ struct pst_report {
   int io_error;
   int n;
   pst__finding_rec f[PST__MAX_FINDINGS];
-  /* The content checks (a later issue) add the face box and eye points
-   * here, for pst_report_json's "face" and "eyes". */
+  /* The first face found and its pupils, for "face" and "eyes" (§4). */
+  int has_face;
+  pst_rect face;
+  pst_point eyes[2];
 };
+
+/* The check engine's state for one file (check.c), shared with the content
+ * checks (check_content.c). */
+typedef struct pst__check_ctx {
+  pst_report *r;
+  const pst_profile *prof;
+  const pst_limits *lim;
+  const char *path; /* NULL when checking memory */
+  const uint8_t *buf;
+  size_t len;
+  int read_ok;
+  pst_err read_err;
+  pst_errinfo read_detail;
+  pst_image *img; /* decoded once by jpeg.decode, for the later checks */
+  pst_err err;    /* PST_ERR_NOMEM once formatting a message failed */
+  int analyzed;   /* `an` holds the content analysis of img */
+  pst__analysis an;
+} pst__check_ctx;
 
 /* A new empty report for `file` (NULL: "-") and profile `profile`. */
 pst_err pst__report_new(const char *file, const char *profile,
@@ -57,5 +78,30 @@ int pst__msg_exists(const char *id, const char *key) PST_HIDDEN;
  * zh, hints in both or neither, the same placeholders); else 0 with the
  * first bad entry described in `bad`. For the tests. */
 int pst__msg_lint(char *bad, size_t n) PST_HIDDEN;
+
+/* Record outcome `key` of finding f with its message and hint (check.c). */
+void pst__check_finish(pst__check_ctx *c, pst__finding_rec *f, pst_status st,
+                       const char *key, const pst__msg_args *args) PST_HIDDEN;
+void pst__check_value(pst__finding_rec *f, double v,
+                      const char *unit) PST_HIDDEN;
+/* The status of the finding `id` recorded so far, or PST_SKIP. */
+pst_status pst__check_status(const pst__check_ctx *c,
+                             const char *id) PST_HIDDEN;
+
+/* The content checks of SPEC §3 (check_content.c), in §3 order. */
+typedef void (*pst__check_fn)(pst__check_ctx *c, pst__finding_rec *f);
+void pst__check_face_count(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_face_width(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_face_center(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_head_crown(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_eyes_line(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_eyes_level(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_bg_color(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_bg_uniform(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_exposure(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_lighting(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_sharpness(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_face_color(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
+void pst__check_clothing(pst__check_ctx *c, pst__finding_rec *f) PST_HIDDEN;
 
 #endif

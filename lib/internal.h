@@ -130,6 +130,23 @@ struct pst_profile {
   /* Background */
   pst_rgb bg_rgb;   /* the colour photofix paints */
   pst_range bg_hue; /* accepted hue, degrees; max 0: any hue */
+  /* Content checks (issue 3): which checks run, and the appearance
+   * thresholds, calibrated on real photos (see lib/profile.c). */
+  int checks;               /* PST__CHECKS_ALL, or _FILE: content ones skip */
+  pst_range bg_lightness;   /* background CIELAB L*; max 0: unset */
+  pst_range bg_chroma;      /* background CIELAB C*ab; max 0: unset */
+  double bg_max_unevenness; /* background: largest Delta E between parts */
+  double bg_max_shadow;     /* background: darkening of a shadow, L* */
+  double bg_max_texture;    /* background: mean local L* deviation */
+  pst_range face_lightness; /* mean L* of the face core */
+  double min_eye_white;     /* L* of the whites of the eyes; 0: unchecked */
+  double face_max_clipped;  /* fraction of clipped face pixels */
+  double face_max_sidediff; /* |L* left - L* right| of the face */
+  double min_sharpness;     /* image.sharpness score; 0: unchecked */
+  pst_range skin_a;         /* face core mean a* */
+  pst_range skin_b;         /* face core mean b* */
+  double clothing_min_de;   /* Delta E clothing vs background */
 };
+enum { PST__CHECKS_ALL = 0, PST__CHECKS_FILE = 1 };
 
 #endif /* PST_INTERNAL_H */

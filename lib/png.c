@@ -216,6 +216,9 @@ static pst_err run_decode(pctx *x) {
   png_set_read_fn(x->png, x, on_read);
   /* The width and height limits are ours (pixels), checked below. */
   png_set_user_limits(x->png, 0x7fffffffu, 0x7fffffffu);
+  /* Compressed text and ICC chunks inflate up to this; a photo's are far
+   * below 8 MiB. */
+  png_set_chunk_malloc_max(x->png, (png_alloc_size_t)8 << 20);
   png_read_info(x->png, x->pi);
   fill_header_info(x);
   check_pixels(x);
@@ -229,6 +232,24 @@ static pst_err run_decode(pctx *x) {
   return PST_OK;
 }
 
+/* libpng allocates an ancillary chunk's stated length before reading it
+ * (png_set_chunk_malloc_max does not stop tEXt in libpng 1.6.39): a
+ * 150-byte file whose tEXt says 1 GiB cost 1 GiB. No chunk but IDAT (read
+ * in pieces, so a cut one is a truncation warning) can be longer than what
+ * is left of the file; 0 when one claims to be. */
+static int chunk_lengths_fit(const uint8_t *buf, size_t len) {
+  uint64_t pos = 8;
+  while (pos + 8 <= len) {
+    const uint8_t *c = buf + pos;
+    uint64_t n = (uint64_t)c[0] << 24 | (uint64_t)c[1] << 16 |
+                 (uint64_t)c[2] << 8 | c[3];
+    if (memcmp(c + 4, "IDAT", 4) != 0 && n > len - pos - 8) return 0;
+    if (memcmp(c + 4, "IEND", 4) == 0) break;
+    pos += n + 12;
+  }
+  return 1;
+}
+
 pst_err pst__png_decode(const uint8_t *buf, size_t len, const pst_limits *lim,
                         pst_image **out, pst_info *info, pst_errinfo *detail) {
   pst_info local;
@@ -239,6 +260,11 @@ pst_err pst__png_decode(const uint8_t *buf, size_t len, const pst_limits *lim,
   info_reset(info, len);
   if (!out || !buf)
     return pst__fail(detail, PST_ERR_ARG, "no PNG data or no output");
+  if (!chunk_lengths_fit(buf, len)) {
+    info->truncated = 1;
+    return pst__fail(detail, PST_ERR_DECODE,
+                     "a PNG chunk is longer than the file (truncated)");
+  }
   memset(&x, 0, sizeof x);
   x.buf = buf, x.len = len, x.info = info;
   x.lim = lim ? lim : pst__limits_default();

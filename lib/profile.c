@@ -16,6 +16,40 @@
 #define PROFILE_MAX_BYTES (64 * 1024)
 #define PROFILE_MAX_LINE 1024
 
+/* Thresholds of the content checks (lib/check_content.c). How each value
+ * was set -- the distributions measured, and the margin -- is written beside
+ * it; notes/content.md has the full tables. Measured with tools/evalcheck on
+ * the mkcompliance set and on testdata/real. */
+#define PST__BLUE_BACKGROUND                                                   \
+  /* CIELAB of RGB(100,197,255) is L* 76, C* 45. */                            \
+  .bg_lightness = {55, 92}, .bg_chroma = {18, 200}
+#define PST__LIGHT_BACKGROUND .bg_lightness = {70, 100}, .bg_chroma = {0, 30}
+#define PST__APPEARANCE                                                        \
+  .checks = PST__CHECKS_ALL, PST__BG_EVEN, PST__EXPOSURE, PST__SKIN,           \
+  .min_sharpness = 17, .clothing_min_de = 12
+/* background.uniform: largest Delta E between the medians of six parts of
+ * the wall (plus a shadow patch's darkening), and the median spread inside
+ * 8x8 cells, and the darkening of a shadow patch beside the head.
+ * Parts: compliant 0..0.8 (50 photos), gradient copies 24..30, the real
+ * London/Canada studio walls (lit in the middle, darker at the corners)
+ * median 9.6, 75th percentile 11.1: 14 keeps most real walls and every
+ * gradient. Shadow: compliant none, shadow copies 12..17 L* (5 of 50 too
+ * small a patch to see): 8. Spread: compliant 0, real walls 0.28, texture
+ * copies 1.7..2.1: 1.2. */
+#define PST__BG_EVEN                                                           \
+  .bg_max_unevenness = 14, .bg_max_shadow = 8, .bg_max_texture = 1.2
+/* face.exposure: whites of the eyes L* (brightest 5% around the pupils):
+ * compliant 42.8..72.2, the under-exposed copies (gain 0.25) 21.2..39.9:
+ * 41 splits them (the face's own L* cannot: dark skin 26..35 overlaps).
+ * Face core mean L* compliant 26.3..68.6: limits 15..80; clipped share
+ * compliant <= 0.6%, over-exposed copies 12% (5th percentile): 4%. */
+#define PST__EXPOSURE                                                          \
+  .face_lightness = {15, 80}, .min_eye_white = 41, .face_max_clipped = 0.04,   \
+  .face_max_sidediff = 15
+/* face.color: face core a* compliant 6.2..30.9, b* 5.3..18.2 (50 photos,
+ * all skin tones of the London/Canada sets); a cast moves one past these. */
+#define PST__SKIN .skin_a = {2, 38}, .skin_b = {2, 35}
+
 static const pst_profile builtin_chsi = {
     .name = "chsi",
     .width = 480,
@@ -38,6 +72,8 @@ static const pst_profile builtin_chsi = {
     .max_roll_deg = 5,
     .bg_rgb = {100, 197, 255},
     .bg_hue = {190, 225},
+    PST__BLUE_BACKGROUND,
+    PST__APPEARANCE,
 };
 
 static const pst_profile builtin_chsi_intake = {
@@ -63,6 +99,8 @@ static const pst_profile builtin_chsi_intake = {
     .max_roll_deg = 5,
     .bg_rgb = {100, 197, 255},
     .bg_hue = {190, 225},
+    PST__BLUE_BACKGROUND,
+    PST__APPEARANCE,
 };
 
 static const pst_profile builtin_icao = {
@@ -88,6 +126,8 @@ static const pst_profile builtin_icao = {
     .max_roll_deg = 8,
     .bg_rgb = {255, 255, 255},
     .bg_hue = {0, 0},
+    PST__LIGHT_BACKGROUND,
+    PST__APPEARANCE,
 };
 
 static const pst_profile *const builtins[] = {
@@ -105,6 +145,8 @@ typedef enum ftype {
   F_FRAC,   /* pst_range of fractions 0..1, written as such or in % */
   F_DEG,    /* pst_range of degrees lo..hi */
   F_RGB,    /* pst_rgb */
+  F_RANGE,  /* pst_range of plain numbers lo..hi */
+  F_CHECKS, /* int: `all` or `file` (PST__CHECKS_*) */
   F_NAME,   /* char[64] */
 } ftype;
 
@@ -141,6 +183,20 @@ static const field fields[] = {
     FLD(max_roll_deg, F_DOUBLE, 0, 45),
     FLD(bg_rgb, F_RGB, 0, 255),
     FLD(bg_hue, F_DEG, 0, 360),
+    FLD(checks, F_CHECKS, 0, 1),
+    FLD(bg_lightness, F_RANGE, 0, 100),
+    FLD(bg_chroma, F_RANGE, 0, 200),
+    FLD(bg_max_unevenness, F_DOUBLE, 0, 200),
+    FLD(bg_max_shadow, F_DOUBLE, 0, 100),
+    FLD(bg_max_texture, F_DOUBLE, 0, 100),
+    FLD(face_lightness, F_RANGE, 0, 100),
+    FLD(min_eye_white, F_DOUBLE, 0, 100),
+    FLD(face_max_clipped, F_DOUBLE, 0, 1),
+    FLD(face_max_sidediff, F_DOUBLE, 0, 100),
+    FLD(min_sharpness, F_DOUBLE, 0, 1000),
+    FLD(skin_a, F_RANGE, -128, 128),
+    FLD(skin_b, F_RANGE, -128, 128),
+    FLD(clothing_min_de, F_DOUBLE, 0, 200),
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 
@@ -174,6 +230,10 @@ static void describe(const field *f, char *out, size_t n) {
              f->hi);
     break;
   case F_RGB: snprintf(out, n, "a colour #RRGGBB or R,G,B"); break;
+  case F_RANGE:
+    snprintf(out, n, "MIN..MAX from %g to %g, or none", f->lo, f->hi);
+    break;
+  case F_CHECKS: snprintf(out, n, "all or file"); break;
   case F_NAME: snprintf(out, n, "1 to 63 printable characters"); break;
   }
 }
@@ -274,7 +334,8 @@ static int parse_triple_rgb(const char *s, pst_rgb *out) {
   int n = 0;
   if (strlen(s) >= sizeof tmp) return 0;
   strcpy(tmp, s);
-  if (tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' || strstr(tmp, ",,"))
+  if (!tmp[0] || tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' ||
+      strstr(tmp, ",,"))
     return 0;
   for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     while (*tok == ' ' || *tok == '\t') tok++;
@@ -355,7 +416,13 @@ static int parse_value(pst_profile *p, const field *f, const char *value) {
     *(int *)(void *)dst = b;
     return 1;
   case F_FRAC:
-  case F_DEG: return parse_range(value, f, (pst_range *)(void *)dst);
+  case F_DEG:
+  case F_RANGE: return parse_range(value, f, (pst_range *)(void *)dst);
+  case F_CHECKS:
+    if (strcasecmp(value, "all") && strcasecmp(value, "file")) return 0;
+    *(int *)(void *)dst =
+        strcasecmp(value, "all") ? PST__CHECKS_FILE : PST__CHECKS_ALL;
+    return 1;
   case F_RGB: return parse_rgb(value, (pst_rgb *)(void *)dst);
   case F_NAME: return parse_name(value, dst);
   }

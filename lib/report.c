@@ -2,6 +2,7 @@
  * (SPEC §4, the photocheck object). */
 #include "check_priv.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,38 @@ static void json_finding(pst_buf *b, const pst__finding_rec *f, pst_lang lang) {
   pst__buf_puts(b, "}");
 }
 
+/* "face" and "eyes" (SPEC §4); null when no face was found. Eye points
+ * keep one decimal: the pupil finder is sub-pixel. */
+static void json_face(pst_buf *b, const pst_report *r) {
+  if (!r->has_face) {
+    pst__buf_puts(b, ",\"face\":null,\"eyes\":null");
+    return;
+  }
+  pst__buf_printf(b, ",\"face\":{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}",
+                  r->face.x, r->face.y, r->face.w, r->face.h);
+  pst__buf_puts(b, ",\"eyes\":[");
+  for (int i = 0; i < 2; i++) {
+    pst__buf_puts(b, i ? ",[" : "[");
+    pst__buf_json_num(b, round(r->eyes[i].x * 10) / 10);
+    pst__buf_puts(b, ",");
+    pst__buf_json_num(b, round(r->eyes[i].y * 10) / 10);
+    pst__buf_puts(b, "]");
+  }
+  pst__buf_puts(b, "]");
+}
+
+pst_err pst_report_face(const pst_report *r, pst_rect *face,
+                        pst_point eyes[2]) {
+  if (!r) return PST_ERR_ARG;
+  if (!r->has_face) return PST_ERR_NOTFOUND;
+  if (face) *face = r->face;
+  if (eyes) {
+    eyes[0] = r->eyes[0];
+    eyes[1] = r->eyes[1];
+  }
+  return PST_OK;
+}
+
 pst_err pst_report_json(const pst_report *r, pst_lang lang, char **out) {
   pst_buf b;
   if (out) *out = NULL;
@@ -127,8 +160,7 @@ pst_err pst_report_json(const pst_report *r, pst_lang lang, char **out) {
   json_int_or_null(&b, r->info_known, r->info.height);
   pst__buf_puts(&b, ",\"bytes\":");
   json_int_or_null(&b, r->have_bytes, (double)r->info.file_bytes);
-  /* The content checks (a later issue) write "face":{"x","y","w","h"} and
-   * "eyes":[[x,y],[x,y]] here, between "bytes" and "checks" (SPEC §4). */
+  json_face(&b, r);
   pst__buf_puts(&b, ",\"checks\":[");
   for (int i = 0; i < r->n; i++) {
     if (i) pst__buf_puts(&b, ",");

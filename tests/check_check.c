@@ -9,16 +9,27 @@
 #include <unistd.h>
 
 static const char *const order[] = {
-    "file.read",   "file.format",  "file.extension",   "file.size",
-    "jpeg.decode", "jpeg.quality", "jpeg.baseline",    "image.dimensions",
-    "image.color", "image.dpi",    "exif.orientation", "exif.location",
+    "file.read",         "file.format",        "file.extension",
+    "file.size",         "jpeg.decode",        "jpeg.quality",
+    "jpeg.baseline",     "image.dimensions",   "image.color",
+    "image.dpi",         "exif.orientation",   "exif.location",
+    "face.count",        "face.width",         "face.center",
+    "head.crown",        "eyes.line",          "eyes.level",
+    "background.color",  "background.uniform", "face.exposure",
+    "face.lighting",     "image.sharpness",    "face.color",
+    "clothing.contrast",
 };
+/* The file checks; the rest judge the picture. */
+#define NFILE 12
+/* The synthetic fixtures show no face: the file-check matrix is judged with
+ * the file checks only (testdata/profiles/file-checks.conf). */
+#define FILE_PROFILE "testdata/profiles/file-checks.conf"
 #define NORDER ((int)(sizeof order / sizeof *order))
 
 static pst_report *check_path(const char *path, const char *profile) {
   pst_profile *p = NULL;
   pst_report *r = NULL;
-  ck_assert_int_eq(pst_profile_builtin(profile, &p), PST_OK);
+  ck_assert_int_eq(pst_profile_open(profile, &p, NULL), PST_OK);
   ck_assert_int_eq(pst_check_file(path, p, NULL, &r), PST_OK);
   ck_assert_ptr_nonnull(r);
   pst_profile_destroy(p);
@@ -26,7 +37,7 @@ static pst_report *check_path(const char *path, const char *profile) {
 }
 
 static pst_report *check_fixture(const char *name) {
-  return check_path(tu_fixture(name), "chsi");
+  return check_path(tu_fixture(name), FILE_PROFILE);
 }
 
 static pst_finding get(const pst_report *r, const char *id, pst_lang lang) {
@@ -97,10 +108,12 @@ START_TEST(manifest_failing_error_checks_match_exactly) {
                     "%s: %s is %s, want %s", m[i].name, m[i].check,
                     pst_status_name(f.status), m[i].status);
     } else {
+      /* The file checks pass; the content ones are not run. */
       for (int k = 0; k < pst_report_count(r); k++) {
         pst_finding f;
         pst_report_get(r, k, PST_LANG_EN, &f);
-        ck_assert_msg(f.status == PST_PASS, "%s: %s is %s", m[i].name, f.id,
+        ck_assert_msg(f.status == (k < NFILE ? PST_PASS : PST_SKIP),
+                      "%s: %s is %s", m[i].name, f.id,
                       pst_status_name(f.status));
       }
     }
@@ -356,10 +369,13 @@ START_TEST(stdin_skips_extension_and_checks_the_rest) {
   uint8_t *buf = NULL;
   size_t len = 0;
   pst_report *a = check_fixture("good.jpg"), *b = NULL;
+  pst_profile *p = NULL;
+  ck_assert_int_eq(pst_profile_open(FILE_PROFILE, &p, NULL), PST_OK);
   ck_assert_int_eq(
       pst__read_file(tu_fixture("good.jpg"), 1 << 26, &buf, &len, NULL),
       PST_OK);
-  ck_assert_int_eq(pst_check_mem(buf, len, "-", NULL, NULL, &b), PST_OK);
+  ck_assert_int_eq(pst_check_mem(buf, len, "-", p, NULL, &b), PST_OK);
+  pst_profile_destroy(p);
   ck_assert_str_eq(pst_report_file(b), "-");
   ck_assert_str_eq(pst_report_profile(b), "chsi");
   ck_assert_int_eq(pst_report_count(b), pst_report_count(a));
@@ -515,7 +531,37 @@ START_TEST(every_outcome_has_a_template) {
                                             {"exif.orientation", "corrupt"},
                                             {"exif.location", "pass"},
                                             {"exif.location", "warn"},
-                                            {"exif.location", "skip"}};
+                                            {"exif.location", "skip"},
+                                            {"face.count", "pass"},
+                                            {"face.count", "none"},
+                                            {"face.count", "many"},
+                                            {"face.width", "small"},
+                                            {"face.width", "large"},
+                                            {"face.center", "left"},
+                                            {"face.center", "right"},
+                                            {"head.crown", "high"},
+                                            {"head.crown", "low"},
+                                            {"eyes.line", "high"},
+                                            {"eyes.line", "low"},
+                                            {"eyes.level", "tilted"},
+                                            {"background.color", "grey"},
+                                            {"background.color", "hue"},
+                                            {"background.color", "dark"},
+                                            {"background.color", "light"},
+                                            {"background.color", "vivid"},
+                                            {"background.color", "nobg"},
+                                            {"background.uniform", "uneven"},
+                                            {"background.uniform", "texture"},
+                                            {"background.uniform", "shadow"},
+                                            {"background.uniform", "nobg"},
+                                            {"face.exposure", "dark"},
+                                            {"face.exposure", "bright"},
+                                            {"face.exposure", "clipped"},
+                                            {"face.lighting", "uneven"},
+                                            {"image.sharpness", "blurred"},
+                                            {"face.color", "cast"},
+                                            {"clothing.contrast", "similar"},
+                                            {"clothing.contrast", "unseen"}};
   for (size_t i = 0; i < sizeof outcomes / sizeof *outcomes; i++) {
     pst__msg_args a = {.v = "1", .e = "2", .p = "chsi", .x = "3", .y = "4"};
     char *m = NULL, *h = NULL;
@@ -529,6 +575,66 @@ START_TEST(every_outcome_has_a_template) {
     free(h);
   }
   ck_assert(!pst__msg_exists("file.size", "no-such-outcome"));
+}
+END_TEST
+
+START_TEST(file_profile_skips_content_checks_as_not_checked) {
+  pst_report *r = check_fixture("good.jpg");
+  ck_assert_int_eq(pst_report_count(r), NORDER);
+  for (int i = NFILE; i < NORDER; i++) {
+    pst_finding f = get(r, order[i], PST_LANG_EN);
+    ck_assert_int_eq(f.status, PST_SKIP);
+    ck_assert_msg(strstr(f.message, "Not checked by the chsi profile"), "%s",
+                  f.message);
+  }
+  ck_assert_int_eq(pst_report_pass(r, 0), 1);
+  ck_assert_int_eq(pst_report_face(r, NULL, NULL), PST_ERR_NOTFOUND);
+  pst_report_destroy(r);
+}
+END_TEST
+
+/* A plain light-blue 480x640 JPEG: a valid file with no face in it. */
+static pst_report *check_plain_blue(void) {
+  pst_image *img = NULL;
+  pst_jpeg_opts o = {95, 300, 0, 0};
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  pst_report *r = NULL;
+  ck_assert_int_eq(pst_image_create(480, 640, (pst_rgb){100, 197, 255}, &img),
+                   PST_OK);
+  ck_assert_int_eq(pst_image_encode_jpeg(img, &o, &buf, &len), PST_OK);
+  ck_assert_int_eq(pst_check_mem(buf, len, "blue.jpg", NULL, NULL, &r), PST_OK);
+  pst_free(buf);
+  pst_image_destroy(img);
+  return r;
+}
+
+START_TEST(faceless_picture_fails_face_count_and_skips_face_checks) {
+  pst_report *r = check_plain_blue();
+  pst_rect box;
+  char *json = NULL;
+  ck_assert_int_eq(get(r, "face.count", PST_LANG_EN).status, PST_FAIL);
+  ck_assert_str_eq(get(r, "face.count", PST_LANG_ZH).message, "没有检测到人脸");
+  ck_assert_str_eq(get(r, "face.count", PST_LANG_EN).message, "No face found");
+  for (int i = NFILE + 1; i < NORDER; i++) {
+    pst_finding f = get(r, order[i], PST_LANG_EN);
+    ck_assert_int_eq(f.status, PST_SKIP);
+    ck_assert_ptr_nonnull(strstr(f.message, "face.count"));
+  }
+  ck_assert_int_eq(pst_report_pass(r, 0), 0);
+  ck_assert_int_eq(pst_report_face(r, &box, NULL), PST_ERR_NOTFOUND);
+  ck_assert_int_eq(pst_report_json(r, PST_LANG_EN, &json), PST_OK);
+  ck_assert_ptr_nonnull(strstr(json, "\"face\":null,\"eyes\":null"));
+  pst_free(json);
+  pst_report_destroy(r);
+}
+END_TEST
+
+START_TEST(truncated_jpeg_does_not_fail_image_color) {
+  pst_report *r = check_fixture("trunc_50.jpg");
+  ck_assert_int_eq(get(r, "jpeg.decode", PST_LANG_EN).status, PST_FAIL);
+  ck_assert_int_eq(get(r, "image.color", PST_LANG_EN).status, PST_SKIP);
+  pst_report_destroy(r);
 }
 END_TEST
 
@@ -560,6 +666,9 @@ Suite *check_suite(void) {
   tcase_add_test(tc, real_colour_photos_pass_image_color);
   tcase_add_test(tc, message_table_is_complete_in_both_languages);
   tcase_add_test(tc, every_outcome_has_a_template);
+  tcase_add_test(tc, file_profile_skips_content_checks_as_not_checked);
+  tcase_add_test(tc, faceless_picture_fails_face_count_and_skips_face_checks);
+  tcase_add_test(tc, truncated_jpeg_does_not_fail_image_color);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -19,6 +19,15 @@ PC=$B/photocheck
 RUN_ENV=
 T=$(mktemp -d "${TMPDIR:-/tmp}/pst-cli.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
+# The synthetic fixtures show no face: the file-check matrix runs with a
+# profile that runs only the file checks (`checks = file`; an explicit
+# --profile later on a command line still wins). $PCX is the binary as is.
+PCX=$PC
+FILEPROF=$(pwd)/testdata/profiles/file-checks.conf
+printf '#!/bin/sh\nexec "%s" --profile "%s" "$@"\n' "$PCX" "$FILEPROF" >"$T/photocheck"
+chmod +x "$T/photocheck"
+PC=$T/photocheck
+case $VG in *valgrind*) VG="$VG --trace-children=yes" ;; esac
 
 npass=0
 nfail=0
@@ -316,6 +325,24 @@ if [ -n "$REAL" ] && [ -d "$REAL/misc" ]; then
     "c(rs[0])['exif.orientation']['status'] == 'fail'"
 else
   skip "real photos absent (PST_REAL=$REAL)"
+fi
+
+# ---- a compliant real photo (tests/mkcompliance) passes every check ----
+# The set is generated once into the build folder (about half a minute).
+CSET=${PST_COMPLIANCE:-$B/compliance}
+if [ -n "$REAL" ] && [ -d "$REAL/london" ] && [ -x "$B/mkcompliance" ]; then
+  [ -f "$CSET/MANIFEST" ] || "$B/mkcompliance" "$REAL" "$CSET" >/dev/null 2>&1
+  cfile=$(awk -F '\t' '$2 == "-" { print $1; exit }' "$CSET/MANIFEST" 2>/dev/null)
+  if [ -n "$cfile" ]; then
+    run "$PCX" --json "$CSET/$cfile"
+    expect_rc "compliant $cfile" 0
+    json_ok "compliant $cfile: all 25 checks, none fails" \
+      "len(rs[0]['checks']) == 25 and all(x['status'] != 'fail' for x in rs[0]['checks']) and rs[0]['face'] is not None and len(rs[0]['eyes']) == 2"
+  else
+    bad "mkcompliance made no compliant photo in $CSET"
+  fi
+else
+  skip "compliant real photo: needs PST_REAL and $B/mkcompliance"
 fi
 
 echo "cli: $npass passed, $nfail failed"

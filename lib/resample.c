@@ -1,0 +1,319 @@
+/* Resampling for photofix: the similarity warp from the decoded photo to the
+ * output canvas.
+ *
+ * Shrinking 3-8x with point samples aliases (stripes on a shirt turn into
+ * moire). Each output pixel therefore averages an n x n grid of bilinear
+ * samples spread over its footprint in the source, n = ceil(footprint):
+ * a box filter of the footprint's size along the rotated grid, convolved
+ * with the bilinear tent. When the source is enlarged a single Catmull-Rom
+ * bicubic sample keeps the edges crisp. Outside the photo (an extended
+ * canvas) the wall colour continues above, the photo is reflected at the
+ * sides, and below it the cloth is continued by extend_below(): never a
+ * smeared last row. */
+#include "fix_priv.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define MAX_TAPS 12
+
+typedef struct src {
+  const uint8_t *data;
+  int w, h, stride, ch;
+  const uint8_t *fill; /* ch bytes painted above the photo, or NULL */
+  const uint8_t *ext;  /* ext_h rows continuing the photo below, or NULL */
+  int ext_h;
+} src;
+
+/* Reflect an integer coordinate into 0..n-1 (edge sample repeated once). */
+static int reflect(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) {
+    if (i < 0) i = -i - 1;
+    if (i >= n) i = 2 * n - i - 1;
+  }
+  return i;
+}
+
+/* The source pixel at integer (x, y): inside, or continued outside (wall
+ * colour above, reflection at the sides, the cloth band below). */
+static const uint8_t *at(const src *s, int x, int y) {
+  if ((unsigned)x >= (unsigned)s->w) x = reflect(x, s->w);
+  if ((unsigned)y >= (unsigned)s->h) {
+    if (y < 0 && s->fill) return s->fill;
+    if (y >= s->h && s->ext)
+      return s->ext + (size_t)PST_MIN(y - s->h, s->ext_h - 1) * s->stride +
+             (size_t)x * s->ch;
+    y = reflect(y, s->h);
+  }
+  return s->data + (size_t)y * s->stride + (size_t)x * s->ch;
+}
+
+static void bilinear(const src *s, double x, double y, double *acc) {
+  int x0 = (int)floor(x), y0 = (int)floor(y);
+  double fx = x - x0, fy = y - y0;
+  const uint8_t *p00 = at(s, x0, y0), *p10 = at(s, x0 + 1, y0);
+  const uint8_t *p01 = at(s, x0, y0 + 1), *p11 = at(s, x0 + 1, y0 + 1);
+  for (int c = 0; c < s->ch; c++) {
+    double t = p00[c] + (p10[c] - p00[c]) * fx;
+    double b = p01[c] + (p11[c] - p01[c]) * fx;
+    acc[c] += t + (b - t) * fy;
+  }
+}
+
+static void cubic_weights(double t, double w[4]) {
+  double t2 = t * t, t3 = t2 * t;
+  w[0] = 0.5 * (-t3 + 2 * t2 - t);
+  w[1] = 0.5 * (3 * t3 - 5 * t2 + 2);
+  w[2] = 0.5 * (-3 * t3 + 4 * t2 + t);
+  w[3] = 0.5 * (t3 - t2);
+}
+
+static void bicubic(const src *s, double x, double y, double *acc) {
+  int x0 = (int)floor(x), y0 = (int)floor(y);
+  double wx[4], wy[4];
+  cubic_weights(x - x0, wx);
+  cubic_weights(y - y0, wy);
+  for (int j = 0; j < 4; j++) {
+    for (int i = 0; i < 4; i++) {
+      const uint8_t *p = at(s, x0 - 1 + i, y0 - 1 + j);
+      double w = wx[i] * wy[j];
+      for (int c = 0; c < s->ch; c++) acc[c] += w * p[c];
+    }
+  }
+}
+
+static uint8_t clamp8(double v) {
+  return (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5);
+}
+
+/* Bilinear sample at (x, y) when its 2x2 neighbourhood is inside the
+ * photo: the common case, without the edge rules of at(). */
+static void bilinear_in(const src *s, float x, float y, float *acc) {
+  int x0 = (int)x, y0 = (int)y;
+  float fx = x - (float)x0, fy = y - (float)y0;
+  const uint8_t *p = s->data + (size_t)y0 * s->stride + (size_t)x0 * s->ch;
+  const uint8_t *q = p + s->stride;
+  float w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy);
+  float w01 = (1 - fx) * fy, w11 = fx * fy;
+  for (int c = 0; c < s->ch; c++)
+    acc[c] += w00 * p[c] + w10 * p[c + s->ch] + w01 * q[c] + w11 * q[c + s->ch];
+}
+
+/* The same for RGB in 8-bit fixed point (weights in 1/256): exact enough
+ * for 8-bit output and several times faster than float per byte. */
+static void bilinear_in3(const src *s, float x, float y, unsigned *acc) {
+  int xf = (int)(x * 256.0f), yf = (int)(y * 256.0f);
+  unsigned fx = (unsigned)xf & 255u, fy = (unsigned)yf & 255u;
+  const uint8_t *p =
+      s->data + (size_t)(yf >> 8) * s->stride + (size_t)(xf >> 8) * 3;
+  const uint8_t *q = p + s->stride;
+  unsigned w00 = (256 - fx) * (256 - fy), w10 = fx * (256 - fy);
+  unsigned w01 = (256 - fx) * fy, w11 = fx * fy;
+  acc[0] += w00 * p[0] + w10 * p[3] + w01 * q[0] + w11 * q[3];
+  acc[1] += w00 * p[1] + w10 * p[4] + w01 * q[1] + w11 * q[4];
+  acc[2] += w00 * p[2] + w10 * p[5] + w01 * q[2] + w11 * q[5];
+}
+
+typedef struct taps {
+  int n; /* n x n samples over the footprint */
+  float du[MAX_TAPS * MAX_TAPS], dv[MAX_TAPS * MAX_TAPS]; /* offsets, src px */
+  float reach; /* how far a sample strays from the centre */
+} taps;
+
+static void taps_init(taps *t, int n, double ca, double sa) {
+  t->n = n;
+  t->reach = 0;
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < n; i++) {
+      double du = (i + 0.5) / n - 0.5, dv = (j + 0.5) / n - 0.5;
+      t->du[j * n + i] = (float)(du * ca - dv * sa);
+      t->dv[j * n + i] = (float)(du * sa + dv * ca);
+      t->reach = (float)PST_MAX(t->reach, fabs(du * ca - dv * sa) +
+                                              fabs(du * sa + dv * ca));
+    }
+}
+
+/* One output pixel: the box of n x n bilinear samples around (cx, cy). */
+static void area_px(const src *s, const taps *t, double cx, double cy,
+                    uint8_t *out) {
+  float acc[3] = {0, 0, 0}, inv = 1.0f / (float)(t->n * t->n);
+  int nn = t->n * t->n;
+  if (cx - t->reach >= 0 && cy - t->reach >= 0 && cx + t->reach < s->w - 1 &&
+      cy + t->reach < s->h - 1) {
+    if (s->ch == 3) {
+      /* Sums of nn samples of 16-bit weights: nn <= 144 keeps them in 32
+       * bits (144 * 65536 * 255 < 2^32). */
+      unsigned ia[3] = {0, 0, 0};
+      unsigned div = (unsigned)nn * 65536u;
+      for (int i = 0; i < nn; i++)
+        bilinear_in3(s, (float)cx + t->du[i], (float)cy + t->dv[i], ia);
+      for (int c = 0; c < 3; c++) out[c] = (uint8_t)((ia[c] + div / 2) / div);
+      return;
+    }
+    for (int i = 0; i < nn; i++)
+      bilinear_in(s, (float)cx + t->du[i], (float)cy + t->dv[i], acc);
+  } else {
+    double a[3] = {0, 0, 0};
+    for (int i = 0; i < nn; i++) bilinear(s, cx + t->du[i], cy + t->dv[i], a);
+    for (int c = 0; c < s->ch; c++) acc[c] = (float)a[c];
+  }
+  for (int c = 0; c < s->ch; c++) out[c] = clamp8(acc[c] * inv);
+}
+
+/* The warp proper: one row of output at a time, walking the rotated grid
+ * incrementally. */
+static void warp(const src *s, double ratio, const pst__xform *x,
+                 uint8_t *dst) {
+  double k = ratio / x->s; /* source px per output px */
+  int n = PST_CLAMP((int)ceil(k - 1e-6), 1, MAX_TAPS);
+  double ca = cos(x->theta) * k, sa = sin(x->theta) * k;
+  /* One output px to the right / down, in source px. */
+  double ux = ca, uy = sa, vx = -sa, vy = ca;
+  /* Continuous input p -> decoded sample index p * ratio - 0.5. */
+  pst_point o = pst__xform_apply(x, 0.5, 0.5);
+  double ox = o.x * ratio - 0.5, oy = o.y * ratio - 0.5;
+  taps t;
+  taps_init(&t, n, ca, sa);
+  for (int v = 0; v < x->out_h; v++) {
+    uint8_t *out = dst + (size_t)v * x->out_w * s->ch;
+    double cx = ox + v * vx, cy = oy + v * vy;
+    for (int u = 0; u < x->out_w; u++, cx += ux, cy += uy) {
+      if (n == 1 && k < 1.0) {
+        double acc[3] = {0, 0, 0};
+        bicubic(s, cx, cy, acc);
+        for (int c = 0; c < s->ch; c++) out[u * s->ch + c] = clamp8(acc[c]);
+      } else {
+        area_px(s, &t, cx, cy, out + u * s->ch);
+      }
+    }
+  }
+}
+
+/* ---- below the photo ---- */
+
+/* A repeatable noise value in -1..1 for pixel (x, y), channel c. */
+static float grain(int x, int y, int c) {
+  uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^
+               (uint32_t)c * 83492791u;
+  h ^= h >> 13, h *= 0x5bd1e995u, h ^= h >> 15;
+  return (float)(h & 0xffff) / 32767.5f - 1.0f;
+}
+
+/* The cloth of the last `band` rows: each column's mean colour, smoothed
+ * across columns so one dark thread does not become a stripe, and the
+ * spread of the cloth around it (its texture). */
+static void band_stats(const src *s, int band, float *mean, float *spread) {
+  int w = s->w, ch = s->ch, r = PST_MAX(2, w / 60);
+  double var = 0;
+  float *raw = mean + (size_t)w * ch; /* second half of the buffer */
+  for (int x = 0; x < w; x++)
+    for (int c = 0; c < ch; c++) {
+      float acc = 0;
+      for (int y = s->h - band; y < s->h; y++)
+        acc += s->data[(size_t)y * s->stride + (size_t)x * ch + c];
+      raw[x * ch + c] = acc / band;
+    }
+  for (int x = 0; x < w; x++)
+    for (int c = 0; c < ch; c++) {
+      float acc = 0;
+      int n = 0;
+      for (int i = PST_MAX(0, x - r); i <= PST_MIN(w - 1, x + r); i++, n++)
+        acc += raw[i * ch + c];
+      mean[x * ch + c] = acc / n;
+    }
+  for (int y = s->h - band; y < s->h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < ch; c++) {
+        double d = s->data[(size_t)y * s->stride + (size_t)x * ch + c] -
+                   raw[x * ch + c];
+        var += d * d;
+      }
+  *spread = (float)sqrt(var / ((double)band * w * ch));
+}
+
+/* Rows continuing a tightly framed portrait below its edge. Repeating or
+ * mirroring rows shows: a diagonal collar turns into a zigzag, a chin
+ * comes back upside down. Instead the mirror of the last rows fades within
+ * a few rows into the cloth's own colour, column by column (so a dark
+ * jacket over a white shirt stays where it was), with a fine grain of the
+ * cloth's texture so it does not look painted. */
+static pst_err extend_below(src *s, int rows, uint8_t **buf) {
+  int band = PST_CLAMP(s->h / 40, 2, s->h), fade = PST_MAX(2, band);
+  size_t rowb = (size_t)s->stride;
+  float *mean = malloc(sizeof *mean * 2 * (size_t)s->w * s->ch), spread;
+  uint8_t *ext = malloc(rowb * (size_t)rows);
+  if (!mean || !ext) {
+    free(mean), free(ext);
+    return PST_ERR_NOMEM;
+  }
+  band_stats(s, band, mean, &spread);
+  spread = PST_MIN(spread, 10.0f) * 0.6f;
+  for (int e = 0; e < rows; e++) {
+    int my = PST_MAX(s->h - 1 - e, 0);
+    float t = PST_MIN(1.0f, (float)(e + 1) / (float)fade);
+    for (int x = 0; x < s->w; x++)
+      for (int c = 0; c < s->ch; c++) {
+        float m = s->data[(size_t)my * rowb + (size_t)x * s->ch + c];
+        float v =
+            (1 - t) * m + t * (mean[x * s->ch + c] + spread * grain(x, e, c));
+        ext[(size_t)e * rowb + (size_t)x * s->ch + c] =
+            (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
+      }
+  }
+  free(mean);
+  s->ext = ext, s->ext_h = rows;
+  *buf = ext;
+  return PST_OK;
+}
+
+/* Source rows the canvas needs below the photo (with the filter's reach). */
+static int rows_below(const src *s, double ratio, const pst__xform *x) {
+  double need = x->over_bottom / x->s * ratio;
+  if (x->over_bottom <= 0) return 0;
+  return PST_MIN((int)ceil(need) + MAX_TAPS + 4, 4 * s->h);
+}
+
+static pst_err warp_src(src *s, double ratio, const pst__xform *x,
+                        uint8_t *dst) {
+  uint8_t *ext = NULL;
+  int rows = rows_below(s, ratio, x);
+  if (rows > 0 && s->h >= 4) {
+    pst_err err = extend_below(s, rows, &ext);
+    if (err) return err;
+  }
+  warp(s, ratio, x, dst);
+  free(ext);
+  return PST_OK;
+}
+
+pst_err pst__warp_rgb(const pst_image *img, double ratio, const pst__xform *x,
+                      pst_image **out) {
+  uint8_t fill[3] = {x->top_rgb.r, x->top_rgb.g, x->top_rgb.b};
+  src s = {img->px,        img->width, img->height,
+           img->width * 3, 3,          x->top_fill ? fill : NULL,
+           NULL,           0};
+  pst_err err;
+  *out = NULL;
+  if (img->width < 1 || img->height < 1 || x->s <= 0) return PST_ERR_ARG;
+  err = pst__image_alloc(x->out_w, x->out_h, out);
+  if (!err) err = warp_src(&s, ratio, x, (*out)->px);
+  if (err) pst_image_destroy(*out), *out = NULL;
+  return err;
+}
+
+pst_err pst__warp_plane(const pst_plane *p, double ratio, const pst__xform *x,
+                        uint8_t **out) {
+  uint8_t fill = 0; /* above the photo: no person */
+  src s = {p->data,   p->width, p->height,
+           p->stride, 1,        x->top_fill ? &fill : NULL,
+           NULL,      0};
+  pst_err err;
+  *out = NULL;
+  if (p->width < 1 || p->height < 1 || x->s <= 0) return PST_ERR_ARG;
+  *out = malloc((size_t)x->out_w * (size_t)x->out_h);
+  if (!*out) return PST_ERR_NOMEM;
+  err = warp_src(&s, ratio, x, *out);
+  if (err) free(*out), *out = NULL;
+  return err;
+}

@@ -1,0 +1,992 @@
+/* Person/background segmentation: GrabCut-style graph cut at a working
+ * resolution, then a soft matte at the output resolution.
+ *
+ * Why this shape: an ID photo has one frontal person whose face and eyes are
+ * already known, so the seeds and a head-and-shoulders shape prior come from
+ * the face geometry, not from a user's rectangle. The prior is what keeps a
+ * white shirt against a light wall on the person's side where colour alone
+ * cannot tell them apart; the colour models handle hair, ears and the gaps
+ * between arm and body. */
+#include "segment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Trimap classes of the working image. */
+enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
+
+#define NCOMP 5
+#define CAP_SCALE 16.0 /* unary/pairwise costs (nats) to integer capacities */
+#define CAP_INF (1 << 26)
+#define GAMMA 50.0
+#define GC_ITERS 2
+#define CUT_MAX 160 /* longest side of the graph cut */
+#define NOISE_RGB 6.f
+#define NCAND 16 /* wall noise allowance of the two-colour alpha */
+
+/* Head and shoulders geometry in working-image pixels. */
+typedef struct geom {
+  double cx, ey, ed; /* eye midpoint and inter-pupil distance */
+  double chin, crown;
+  int crown_known;
+} geom;
+
+typedef struct seg {
+  int w, h;
+  float *rgb;   /* w*h*3, 0..255 */
+  uint8_t *tri; /* trimap */
+  float *prior; /* P(person) from the shape model */
+  uint8_t *lab; /* 1 person */
+  geom g;
+} seg;
+
+/* ------------------------------------------------------------------ */
+/* Resampling                                                          */
+
+/* Area average when shrinking (each output pixel averages its whole
+ * footprint, so no aliasing), bilinear when enlarging. */
+static void resample_rgb(const pst_image *img, int ow, int oh, float *out) {
+  int W = img->width, H = img->height;
+  if (ow <= W && oh <= H) {
+    for (int y = 0; y < oh; y++) {
+      int y0 = (int)((long)y * H / oh), y1 = (int)((long)(y + 1) * H / oh);
+      if (y1 <= y0) y1 = y0 + 1;
+      for (int x = 0; x < ow; x++) {
+        int x0 = (int)((long)x * W / ow), x1 = (int)((long)(x + 1) * W / ow);
+        double s[3] = {0, 0, 0};
+        if (x1 <= x0) x1 = x0 + 1;
+        for (int yy = y0; yy < y1; yy++) {
+          const uint8_t *p = img->px + ((size_t)yy * W + x0) * 3;
+          for (int xx = x0; xx < x1; xx++, p += 3)
+            s[0] += p[0], s[1] += p[1], s[2] += p[2];
+        }
+        for (int c = 0; c < 3; c++)
+          out[((size_t)y * ow + x) * 3 + c] =
+              (float)(s[c] / ((x1 - x0) * (y1 - y0)));
+      }
+    }
+    return;
+  }
+  for (int y = 0; y < oh; y++) {
+    double fy = PST_CLAMP((y + 0.5) * H / oh - 0.5, 0, H - 1);
+    int y0 = (int)fy, y1 = PST_MIN(y0 + 1, H - 1);
+    double ty = fy - y0;
+    for (int x = 0; x < ow; x++) {
+      double fx = PST_CLAMP((x + 0.5) * W / ow - 0.5, 0, W - 1);
+      int x0 = (int)fx, x1 = PST_MIN(x0 + 1, W - 1);
+      double tx = fx - x0;
+      for (int c = 0; c < 3; c++) {
+        double a = img->px[((size_t)y0 * W + x0) * 3 + c];
+        double b = img->px[((size_t)y0 * W + x1) * 3 + c];
+        double d = img->px[((size_t)y1 * W + x0) * 3 + c];
+        double e = img->px[((size_t)y1 * W + x1) * 3 + c];
+        out[((size_t)y * ow + x) * 3 + c] =
+            (float)((a + (b - a) * tx) * (1 - ty) + (d + (e - d) * tx) * ty);
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Seeds and shape prior                                               */
+
+/* Signed distance-like measure to the head-and-shoulders silhouette model,
+ * in units of the inter-pupil distance: < 0 inside. The head is an ellipse
+ * from the crown to the chin; the body a neck widening into shoulders. */
+static double shape_dist(const geom *g, double x, double y) {
+  double ed = g->ed, top = g->crown, ry = (g->chin - top) / 2;
+  double hx = (x - g->cx) / (1.35 * ed), hy = (y - (top + g->chin) / 2) / ry;
+  double dh = (sqrt(hx * hx + hy * hy) - 1) * 1.35;
+  double db = 1e9, t = y - g->chin;
+  if (t > 0.1 * ed) {
+    double bw = 0.65 * ed;
+    if (t > 0.3 * ed) bw += (t - 0.3 * ed) * 2.5;
+    /* No cap short of the frame: on tight crops the shoulders keep
+     * widening to the bottom corners and colour decides where they end. */
+    bw = PST_MIN(bw, 5.0 * ed);
+    db = (fabs(x - g->cx) - bw) / ed;
+    if (t < 0.3 * ed) db = PST_MAX(db, (0.1 * ed - t) / ed);
+  }
+  return PST_MIN(dh, db);
+}
+
+/* Sure-person core: face, hair band over the forehead, neck and a torso
+ * narrower than any shoulders. */
+static int sure_person(const geom *g, double x, double y) {
+  double ed = g->ed, dx = x - g->cx, t = y - g->chin;
+  double fx = dx / (0.8 * ed), fy = (y - g->ey - 0.35 * ed) / (1.25 * ed);
+  double hair_top = g->crown_known ? g->crown + 0.2 * ed : g->ey - 1.4 * ed;
+  if (fx * fx + fy * fy <= 1) return 1;
+  if (fabs(dx) <= 0.6 * ed && y >= hair_top && y <= g->ey) return 1;
+  if (t >= -0.3 * ed) {
+    double bw = 0.4 * ed;
+    if (t > 0.5 * ed) bw += (t - 0.5 * ed) * 1.5;
+    return fabs(dx) <= PST_MIN(bw, 1.9 * ed);
+  }
+  return 0;
+}
+
+/* Sure background: the border strips above the shoulders, the top corners
+ * far from the head and, when the crown is known, the space above it. */
+static int sure_background(const seg *s, double x, double y,
+                           const int strip_end[2]) {
+  const geom *g = &s->g;
+  double ed = g->ed, dx = fabs(x - g->cx);
+  double bx = PST_MAX(1.5, 0.03 * s->w), by = PST_MAX(1.5, 0.03 * s->h);
+  if (x < bx && y < strip_end[0] && dx > 1.6 * ed) return 1;
+  if (x > s->w - 1 - bx && y < strip_end[1] && dx > 1.6 * ed) return 1;
+  if (y < by && dx > 1.7 * ed) return 1;
+  if (g->crown_known && y < g->crown - 0.35 * ed) return 1;
+  if (y < g->ey + 1.0 * ed && dx > 2.9 * ed) return 1;
+  /* Below the chin far-outside is left to colour: a tight crop's shoulders
+   * reach the bottom corners, wider than any shape model. */
+  /* Beside the face (above the mouth) no shoulder or long hair reaches far
+   * out: objects of a busy wall there are wall. */
+  return shape_dist(g, x, y) > (y > g->chin + 0.5 * ed ? 2.5
+                                : y < g->ey + 0.5 * ed ? 0.8
+                                                       : 1.2);
+}
+
+/* How far down each side strip stays wall: it starts above the eyes and
+ * goes on while the strip keeps the wall's colour, stopping early at the
+ * first two rows that differ (clothes reaching the edge of a tight crop)
+ * and never past the mouth unless the shape prior puts no shoulder there. */
+static void side_strips(const seg *s, int end[2]) {
+  const geom *g = &s->g;
+  int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5));
+  int y0 = PST_MAX(1, (int)g->ey), ymin = (int)(g->ey + 1.0 * g->ed);
+  for (int side = 0; side < 2; side++) {
+    int x0 = side ? s->w - bx : 0, miss = 0, y;
+    double ref[3] = {0, 0, 0}, cnt = 0;
+    for (y = 0; y < PST_MIN(y0, s->h); y++)
+      for (int x = x0; x < x0 + bx; x++, cnt++)
+        for (int c = 0; c < 3; c++)
+          ref[c] += s->rgb[((size_t)y * s->w + x) * 3 + c];
+    for (int c = 0; c < 3; c++) ref[c] /= cnt ? cnt : 1;
+    for (y = PST_MIN(y0, s->h); y < s->h; y++) {
+      double m[3] = {0, 0, 0}, d;
+      double ex = side ? s->w - 0.5 : 0.5;
+      if (y >= ymin && shape_dist(g, ex, y + 0.5) < 0.7) break;
+      for (int x = x0; x < x0 + bx; x++)
+        for (int c = 0; c < 3; c++)
+          m[c] += s->rgb[((size_t)y * s->w + x) * 3 + c] / bx;
+      d = sqrt((m[0] - ref[0]) * (m[0] - ref[0]) +
+               (m[1] - ref[1]) * (m[1] - ref[1]) +
+               (m[2] - ref[2]) * (m[2] - ref[2]));
+      miss = d > 20 ? miss + 1 : 0;
+      if (miss >= 2) {
+        y--;
+        break;
+      }
+    }
+    end[side] = y;
+  }
+}
+
+static void make_trimap(seg *s) {
+  int strip_end[2];
+  side_strips(s, strip_end);
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      double px = x + 0.5, py = y + 0.5, d = shape_dist(&s->g, px, py);
+      /* The prior only leans: colour decides where it is confident. Below
+       * the chin it leans harder: a pale shirt on a pale wall has no
+       * colour to go by, and shoulders are where the body model says. */
+      double lean = py > s->g.chin + 0.5 * s->g.ed ? 0.42 : 0.25;
+      s->prior[i] = (float)(0.5 - lean + 2 * lean / (1 + exp(d / 0.25)));
+      if (sure_person(&s->g, px, py))
+        s->tri[i] = T_FG;
+      else if (sure_background(s, px, py, strip_end))
+        s->tri[i] = T_BG;
+      else
+        s->tri[i] = d < 0 ? T_PFG : T_PBG;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Gaussian mixtures                                                   */
+
+typedef struct gmm {
+  int k;
+  float mu[NCOMP][3], ic[NCOMP][6]; /* inverse covariance: xx xy xz yy yz zz */
+  float lnorm[NCOMP];               /* log weight - log det / 2 */
+} gmm;
+
+typedef struct acc {
+  double n, s[3], q[6];
+} acc;
+
+static float comp_ll(const gmm *m, int k, const float *x) {
+  float d0 = x[0] - m->mu[k][0], d1 = x[1] - m->mu[k][1],
+        d2 = x[2] - m->mu[k][2];
+  const float *c = m->ic[k];
+  float q = c[0] * d0 * d0 + c[3] * d1 * d1 + c[5] * d2 * d2 +
+            2 * (c[1] * d0 * d1 + c[2] * d0 * d2 + c[4] * d1 * d2);
+  return m->lnorm[k] - 0.5f * q;
+}
+
+/* The dominant component stands for the mixture: within a fraction of a nat
+ * of the full sum where components are apart, and no exp/log per pixel. */
+static float gmm_ll(const gmm *m, const float *x) {
+  float mx = -1e4f;
+  for (int k = 0; k < m->k; k++) {
+    float t = comp_ll(m, k, x);
+    if (t > mx) mx = t;
+  }
+  return mx;
+}
+
+static int gmm_best(const gmm *m, const float *x) {
+  int best = 0;
+  float bv = -1e30f;
+  for (int k = 0; k < m->k; k++) {
+    float v = comp_ll(m, k, x);
+    if (v > bv) bv = v, best = k;
+  }
+  return best;
+}
+
+static void acc_add(acc *a, const float *x) {
+  a->n += 1;
+  for (int c = 0; c < 3; c++) a->s[c] += x[c];
+  a->q[0] += x[0] * x[0], a->q[1] += x[0] * x[1], a->q[2] += x[0] * x[2];
+  a->q[3] += x[1] * x[1], a->q[4] += x[1] * x[2], a->q[5] += x[2] * x[2];
+}
+
+/* Turn accumulated moments into components; empty ones are dropped. The
+ * diagonal is regularised: JPEG-flat walls would otherwise give singular
+ * covariances and infinitely confident models. */
+static void gmm_from_acc(gmm *m, const acc *a, int na) {
+  double total = 0;
+  m->k = 0;
+  for (int k = 0; k < na; k++) total += a[k].n;
+  for (int k = 0; k < na; k++) {
+    double n = a[k].n, mu[3], c[6], i[6], det;
+    if (n < 3) continue;
+    for (int j = 0; j < 3; j++) mu[j] = a[k].s[j] / n;
+    c[0] = a[k].q[0] / n - mu[0] * mu[0] + 9,
+    c[1] = a[k].q[1] / n - mu[0] * mu[1];
+    c[2] = a[k].q[2] / n - mu[0] * mu[2],
+    c[3] = a[k].q[3] / n - mu[1] * mu[1] + 9;
+    c[4] = a[k].q[4] / n - mu[1] * mu[2],
+    c[5] = a[k].q[5] / n - mu[2] * mu[2] + 9;
+    i[0] = c[3] * c[5] - c[4] * c[4], i[1] = c[2] * c[4] - c[1] * c[5];
+    i[2] = c[1] * c[4] - c[2] * c[3], i[3] = c[0] * c[5] - c[2] * c[2];
+    i[4] = c[1] * c[2] - c[0] * c[4], i[5] = c[0] * c[3] - c[1] * c[1];
+    det = c[0] * i[0] + c[1] * i[1] + c[2] * i[2];
+    if (!(det > 1e-6)) continue;
+    for (int j = 0; j < 3; j++) m->mu[m->k][j] = (float)mu[j];
+    for (int j = 0; j < 6; j++) m->ic[m->k][j] = (float)(i[j] / det);
+    m->lnorm[m->k] = (float)(log(n / total) - 0.5 * log(det));
+    m->k++;
+  }
+}
+
+/* Fit a mixture to the pixels where sel[i] is set. The first fit seeds the
+ * components by splitting on farthest points and a few k-means rounds;
+ * later fits (init == 0) reassign each pixel to its most likely component,
+ * as GrabCut does. comp[] keeps the assignment between fits. */
+static void gmm_fit(gmm *m, const seg *s, const uint8_t *sel, uint8_t *comp,
+                    int init) {
+  size_t n = (size_t)s->w * s->h;
+  acc a[NCOMP];
+  if (init) {
+    float cen[NCOMP][3];
+    int nc = 0;
+    size_t first = n;
+    for (size_t i = 0; i < n && first == n; i++)
+      if (sel[i]) first = i;
+    if (first == n) {
+      m->k = 0;
+      return;
+    }
+    memcpy(cen[nc++], s->rgb + first * 3, sizeof cen[0]);
+    while (nc < NCOMP) {
+      float bd = -1;
+      size_t bi = first;
+      for (size_t i = 0; i < n; i += 3) {
+        float d = 1e30f;
+        if (!sel[i]) continue;
+        for (int k = 0; k < nc; k++) {
+          float e0 = s->rgb[i * 3] - cen[k][0],
+                e1 = s->rgb[i * 3 + 1] - cen[k][1],
+                e2 = s->rgb[i * 3 + 2] - cen[k][2];
+          d = PST_MIN(d, e0 * e0 + e1 * e1 + e2 * e2);
+        }
+        if (d > bd) bd = d, bi = i;
+      }
+      memcpy(cen[nc++], s->rgb + bi * 3, sizeof cen[0]);
+    }
+    for (int it = 0; it < 3; it++) {
+      memset(a, 0, sizeof a);
+      for (size_t i = 0; i < n; i++) {
+        float bd = 1e30f;
+        int bk = 0;
+        if (!sel[i]) continue;
+        for (int k = 0; k < NCOMP; k++) {
+          float e0 = s->rgb[i * 3] - cen[k][0],
+                e1 = s->rgb[i * 3 + 1] - cen[k][1],
+                e2 = s->rgb[i * 3 + 2] - cen[k][2];
+          float d = e0 * e0 + e1 * e1 + e2 * e2;
+          if (d < bd) bd = d, bk = k;
+        }
+        comp[i] = (uint8_t)bk;
+        acc_add(&a[bk], s->rgb + i * 3);
+      }
+      for (int k = 0; k < NCOMP; k++)
+        if (a[k].n > 0)
+          for (int c = 0; c < 3; c++) cen[k][c] = (float)(a[k].s[c] / a[k].n);
+    }
+  } else {
+    memset(a, 0, sizeof a);
+    for (size_t i = 0; i < n; i++) {
+      if (!sel[i]) continue;
+      comp[i] = (uint8_t)gmm_best(m, s->rgb + i * 3);
+      acc_add(&a[comp[i]], s->rgb + i * 3);
+    }
+  }
+  gmm_from_acc(m, a, NCOMP);
+}
+
+/* ------------------------------------------------------------------ */
+/* Max-flow: Boykov-Kolmogorov on the 8-connected grid                 */
+
+enum { TREE_FREE = 0, TREE_S = 1, TREE_T = 2 };
+enum { PAR_NONE = -1, PAR_TERM = 8 };
+
+typedef struct bk {
+  int w, h, n;
+  int32_t *cap; /* residual capacity of edge (p, dir k): cap[p*8+k] */
+  int32_t *tr;  /* terminal residual: > 0 from the source, < 0 to the sink */
+  int8_t *tree, *par;
+  uint8_t *valid, *inq;
+  int32_t *ts, *dist;
+  int *queue, qhead, qlen;
+  int *orph, norph;
+  int off[8];
+  int time;
+} bk;
+
+static const int DX[8] = {1, 1, 0, -1, -1, -1, 0, 1};
+static const int DY[8] = {0, 1, 1, 1, 0, -1, -1, -1};
+#define OPP(k) (((k) + 4) & 7)
+
+static void bk_free(bk *g) {
+  free(g->cap);
+  free(g->tr);
+  free(g->tree);
+  free(g->par);
+  free(g->valid);
+  free(g->inq);
+  free(g->ts);
+  free(g->dist);
+  free(g->queue);
+  free(g->orph);
+}
+
+static pst_err bk_alloc(bk *g, int w, int h) {
+  size_t n = (size_t)w * h;
+  memset(g, 0, sizeof *g);
+  g->w = w, g->h = h, g->n = (int)n;
+  g->cap = calloc(n * 8, sizeof *g->cap);
+  g->tr = calloc(n, sizeof *g->tr);
+  g->tree = malloc(n), g->par = malloc(n), g->valid = malloc(n);
+  g->inq = malloc(n);
+  g->ts = malloc(n * sizeof *g->ts), g->dist = malloc(n * sizeof *g->dist);
+  g->queue = malloc(n * sizeof *g->queue),
+  g->orph = malloc(n * sizeof *g->orph);
+  if (!g->cap || !g->tr || !g->tree || !g->par || !g->valid || !g->inq ||
+      !g->ts || !g->dist || !g->queue || !g->orph)
+    return PST_ERR_NOMEM;
+  for (int k = 0; k < 8; k++) g->off[k] = DY[k] * w + DX[k];
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      uint8_t v = 0;
+      for (int k = 0; k < 8; k++) {
+        int qx = x + DX[k], qy = y + DY[k];
+        if (qx >= 0 && qx < w && qy >= 0 && qy < h) v |= (uint8_t)(1 << k);
+      }
+      g->valid[(size_t)y * w + x] = v;
+    }
+  return PST_OK;
+}
+
+static void bk_activate(bk *g, int p) {
+  if (g->inq[p]) return;
+  g->inq[p] = 1;
+  g->queue[(g->qhead + g->qlen++) % g->n] = p;
+}
+
+static void bk_orphan(bk *g, int p) {
+  g->par[p] = PAR_NONE;
+  g->orph[g->norph++] = p;
+}
+
+/* Residual capacity in the tree's flow direction: from p's tree towards q. */
+static int32_t bk_rescap(const bk *g, int p, int k, int tree) {
+  int q = p + g->off[k];
+  return tree == TREE_S ? g->cap[p * 8 + k] : g->cap[q * 8 + OPP(k)];
+}
+
+/* Grow the trees until they touch; returns 1 and the meeting edge (sp in S,
+ * direction k to its neighbour in T) or 0 when no path is left. */
+static int bk_grow(bk *g, int *sp, int *sk) {
+  while (g->qlen) {
+    int p = g->queue[g->qhead], t = g->tree[p];
+    if (t != TREE_FREE) {
+      for (int k = 0; k < 8; k++) {
+        int q;
+        if (!(g->valid[p] >> k & 1) || bk_rescap(g, p, k, t) <= 0) continue;
+        q = p + g->off[k];
+        if (g->tree[q] == TREE_FREE) {
+          g->tree[q] = (int8_t)t;
+          g->par[q] = (int8_t)OPP(k);
+          g->ts[q] = g->ts[p];
+          g->dist[q] = g->dist[p] + 1;
+          bk_activate(g, q);
+        } else if (g->tree[q] != t) {
+          *sp = t == TREE_S ? p : q;
+          *sk = t == TREE_S ? k : OPP(k);
+          return 1;
+        } else if (g->ts[q] <= g->ts[p] && g->dist[q] > g->dist[p]) {
+          g->par[q] = (int8_t)OPP(k);
+          g->ts[q] = g->ts[p];
+          g->dist[q] = g->dist[p] + 1;
+        }
+      }
+    }
+    g->inq[p] = 0;
+    g->qhead = (g->qhead + 1) % g->n;
+    g->qlen--;
+  }
+  return 0;
+}
+
+static void bk_augment(bk *g, int sp, int sk) {
+  int tq = sp + g->off[sk], p;
+  int32_t f = g->cap[sp * 8 + sk];
+  for (p = sp; g->par[p] != PAR_TERM; p += g->off[(int)g->par[p]]) {
+    int d = g->par[p], q = p + g->off[d];
+    f = PST_MIN(f, g->cap[q * 8 + OPP(d)]);
+  }
+  f = PST_MIN(f, g->tr[p]);
+  for (p = tq; g->par[p] != PAR_TERM; p += g->off[(int)g->par[p]])
+    f = PST_MIN(f, g->cap[p * 8 + g->par[p]]);
+  f = PST_MIN(f, -g->tr[p]);
+
+  g->cap[sp * 8 + sk] -= f;
+  g->cap[tq * 8 + OPP(sk)] += f;
+  for (p = sp;;) {
+    int d = g->par[p], q;
+    if (d == PAR_TERM) {
+      g->tr[p] -= f;
+      if (!g->tr[p]) bk_orphan(g, p);
+      break;
+    }
+    q = p + g->off[d];
+    g->cap[q * 8 + OPP(d)] -= f;
+    g->cap[p * 8 + d] += f;
+    if (!g->cap[q * 8 + OPP(d)]) bk_orphan(g, p);
+    p = q;
+  }
+  for (p = tq;;) {
+    int d = g->par[p], q;
+    if (d == PAR_TERM) {
+      g->tr[p] += f;
+      if (!g->tr[p]) bk_orphan(g, p);
+      break;
+    }
+    q = p + g->off[d];
+    g->cap[p * 8 + d] -= f;
+    g->cap[q * 8 + OPP(d)] += f;
+    if (!g->cap[p * 8 + d]) bk_orphan(g, p);
+    p = q;
+  }
+}
+
+/* Distance of q to its terminal through parents, or INT32_MAX when its
+ * chain ends at an orphan; marks the chain with this round's timestamp. */
+static int32_t bk_origin(bk *g, int q) {
+  int32_t d = 0;
+  int j = q;
+  for (;;) {
+    if (g->ts[j] == g->time) {
+      d += g->dist[j];
+      break;
+    }
+    d++;
+    if (g->par[j] == PAR_TERM) {
+      g->ts[j] = g->time;
+      g->dist[j] = 1;
+      break;
+    }
+    if (g->par[j] == PAR_NONE) return INT32_MAX;
+    j += g->off[(int)g->par[j]];
+  }
+  {
+    int32_t dd = d;
+    for (j = q; g->ts[j] != g->time; j += g->off[(int)g->par[j]]) {
+      g->ts[j] = g->time;
+      g->dist[j] = dd--;
+    }
+  }
+  return d;
+}
+
+static void bk_adopt_one(bk *g, int p) {
+  int t = g->tree[p], best = -1;
+  int32_t bd = INT32_MAX;
+  for (int k = 0; k < 8; k++) {
+    int q;
+    int32_t d;
+    if (!(g->valid[p] >> k & 1)) continue;
+    q = p + g->off[k];
+    if (g->tree[q] != t) continue;
+    /* q must be able to feed p along the tree's direction. */
+    if ((t == TREE_S ? g->cap[q * 8 + OPP(k)] : g->cap[p * 8 + k]) <= 0)
+      continue;
+    d = bk_origin(g, q);
+    if (d < bd) bd = d, best = k;
+  }
+  if (best >= 0) {
+    g->par[p] = (int8_t)best;
+    g->ts[p] = g->time;
+    g->dist[p] = bd + 1;
+    return;
+  }
+  for (int k = 0; k < 8; k++) {
+    int q;
+    if (!(g->valid[p] >> k & 1)) continue;
+    q = p + g->off[k];
+    if (g->tree[q] != t) continue;
+    if ((t == TREE_S ? g->cap[q * 8 + OPP(k)] : g->cap[p * 8 + k]) > 0)
+      bk_activate(g, q);
+    if (g->par[q] >= 0 && g->par[q] < 8 && q + g->off[(int)g->par[q]] == p)
+      bk_orphan(g, q);
+  }
+  g->tree[p] = TREE_FREE;
+}
+
+static void bk_run(bk *g) {
+  int sp, sk;
+  g->qhead = g->qlen = 0;
+  g->time = 0;
+  for (int p = 0; p < g->n; p++) {
+    g->inq[p] = 0;
+    g->ts[p] = 0;
+    g->dist[p] = 1;
+    g->tree[p] = g->tr[p] > 0 ? TREE_S : g->tr[p] < 0 ? TREE_T : TREE_FREE;
+    g->par[p] = g->tree[p] ? PAR_TERM : PAR_NONE;
+    if (g->tree[p]) bk_activate(g, p);
+  }
+  while (bk_grow(g, &sp, &sk)) {
+    g->time++;
+    g->norph = 0;
+    bk_augment(g, sp, sk);
+    while (g->norph) bk_adopt_one(g, g->orph[--g->norph]);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Graph cut                                                           */
+
+static double edge_beta(const seg *s) {
+  double sum = 0;
+  long cnt = 0;
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++)
+      for (int k = 0; k < 4; k++) {
+        int qx = x + DX[k], qy = y + DY[k];
+        const float *a = s->rgb + ((size_t)y * s->w + x) * 3, *b;
+        if (qx < 0 || qx >= s->w || qy >= s->h) continue;
+        b = s->rgb + ((size_t)qy * s->w + qx) * 3;
+        sum += (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+               (a[2] - b[2]) * (a[2] - b[2]);
+        cnt++;
+      }
+  return cnt && sum > 0 ? cnt / (2 * sum) : 0;
+}
+
+/* Contrast-sensitive smoothness on the 8 edges of every pixel, into nl
+ * (n*8). The weight only depends on beta*|dI|^2, so it is read from a table
+ * with 1/32 steps instead of an exp per edge; beyond 16 it is below 1e-7
+ * of GAMMA and rounds to 0 anyway. */
+static void make_nlinks(const seg *s, const bk *g, double beta, int32_t *nl) {
+  int32_t tab[2][513];
+  for (int i = 0; i <= 512; i++) {
+    double e = GAMMA * CAP_SCALE * exp(-i / 32.0);
+    tab[0][i] = (int32_t)lrint(e);
+    tab[1][i] = (int32_t)lrint(e / M_SQRT2);
+  }
+  memset(nl, 0, (size_t)g->n * 8 * sizeof *nl);
+  for (int p = 0; p < g->n; p++) {
+    const float *a = s->rgb + (size_t)p * 3;
+    for (int k = 0; k < 4; k++) {
+      const float *b;
+      float d2;
+      int q, i;
+      if (!(g->valid[p] >> k & 1)) continue;
+      q = p + g->off[k];
+      b = s->rgb + (size_t)q * 3;
+      d2 = (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+           (a[2] - b[2]) * (a[2] - b[2]);
+      i = (int)PST_MIN(beta * d2 * 32.0 + 0.5, 512.0);
+      nl[p * 8 + k] = nl[q * 8 + OPP(k)] = tab[k & 1][i];
+    }
+  }
+}
+
+static void set_tlinks(const seg *s, bk *g, const gmm *fg, const gmm *bg) {
+  for (int p = 0; p < g->n; p++) {
+    const float *x = s->rgb + (size_t)p * 3;
+    double dfg, dbg, v;
+    if (s->tri[p] == T_FG) {
+      g->tr[p] = CAP_INF;
+      continue;
+    }
+    if (s->tri[p] == T_BG) {
+      g->tr[p] = -CAP_INF;
+      continue;
+    }
+    dfg = -gmm_ll(fg, x) - log(s->prior[p]);
+    dbg = -gmm_ll(bg, x) - log(1 - s->prior[p]);
+    v = PST_CLAMP((dbg - dfg) * CAP_SCALE, -CAP_INF / 2, CAP_INF / 2);
+    g->tr[p] = (int32_t)lrint(v);
+  }
+}
+
+/* Keep the person pixels 4-connected to the sure-person seeds: stray blobs
+ * of skin-coloured wall are not the person. */
+static pst_err keep_connected(seg *s) {
+  size_t n = (size_t)s->w * s->h, top = 0;
+  int *stack = malloc(n * sizeof *stack);
+  uint8_t *seen = calloc(n, 1);
+  pst_err err = PST_ERR_NOMEM;
+  if (!stack || !seen) goto out;
+  for (size_t i = 0; i < n; i++)
+    if (s->tri[i] == T_FG) seen[i] = 1, stack[top++] = (int)i;
+  while (top) {
+    int p = stack[--top], x = p % s->w, y = p / s->w;
+    for (int k = 0; k < 8; k += 2) {
+      int qx = x + DX[k], qy = y + DY[k], q;
+      if (qx < 0 || qx >= s->w || qy < 0 || qy >= s->h) continue;
+      q = qy * s->w + qx;
+      if (!seen[q] && s->lab[q]) seen[q] = 1, stack[top++] = q;
+    }
+  }
+  for (size_t i = 0; i < n; i++) s->lab[i] = seen[i];
+  err = PST_OK;
+out:
+  free(stack);
+  free(seen);
+  return err;
+}
+
+static pst_err graph_cut(seg *s) {
+  size_t n = (size_t)s->w * s->h;
+  uint8_t *comp = calloc(n, 1), *sel = calloc(n, 1);
+  int32_t *nl = malloc(n * 8 * sizeof *nl);
+  gmm fg, bg;
+  bk g;
+  pst_err err;
+  memset(&g, 0, sizeof g);
+  if ((err = bk_alloc(&g, s->w, s->h)) || !comp || !sel || !nl) {
+    err = PST_ERR_NOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_FG;
+  gmm_fit(&fg, s, sel, comp, 1);
+  for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG;
+  gmm_fit(&bg, s, sel, comp, 1);
+  if (!fg.k || !bg.k) {
+    /* Nothing to learn colours from (tiny or degenerate input): the shape
+     * prior alone decides. */
+    for (size_t i = 0; i < n; i++)
+      s->lab[i] = s->tri[i] == T_FG || s->tri[i] == T_PFG;
+    goto out;
+  }
+  make_nlinks(s, &g, edge_beta(s), nl);
+  {
+    for (int it = 0; it < GC_ITERS; it++) {
+      memcpy(g.cap, nl, n * 8 * sizeof *nl);
+      set_tlinks(s, &g, &fg, &bg);
+      bk_run(&g);
+      for (size_t i = 0; i < n; i++) s->lab[i] = g.tree[i] == TREE_S;
+      if (it + 1 == GC_ITERS) break;
+      for (size_t i = 0; i < n; i++) sel[i] = s->lab[i];
+      gmm_fit(&fg, s, sel, comp, 0);
+      for (size_t i = 0; i < n; i++) sel[i] = !s->lab[i];
+      gmm_fit(&bg, s, sel, comp, 0);
+      if (!fg.k || !bg.k) break;
+    }
+  }
+  err = keep_connected(s);
+out:
+  bk_free(&g);
+  free(nl);
+  free(comp);
+  free(sel);
+  return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Soft matte                                                          */
+
+/* Cut pixels within reach of the cut's boundary: the zone where the matte
+ * is worked out from colour at output resolution. Above the eyes, where
+ * hair strands stray past any cut, it reaches one pixel further. */
+static void edge_zone(const seg *s, uint8_t *zone) {
+  int w = s->w, h = s->h;
+  memset(zone, 0, (size_t)w * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      uint8_t v = s->lab[(size_t)y * w + x];
+      int edge = 0, r;
+      for (int k = 0; k < 8 && !edge; k++) {
+        int qx = x + DX[k], qy = y + DY[k];
+        edge = qx >= 0 && qx < w && qy >= 0 && qy < h &&
+               s->lab[(size_t)qy * w + qx] != v;
+      }
+      if (!edge) continue;
+      r = y + 0.5 < s->g.ey ? 2 : 1;
+      for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(h - 1, y + r); yy++)
+        for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r); xx++)
+          zone[(size_t)yy * w + xx] = 1;
+    }
+}
+
+/* Local person and wall colours at cut resolution, from the cut's pixels
+ * outside the edge zone (normalised convolution: box means of the selected
+ * pixels over box means of the selection). */
+static pst_err local_colours(const seg *s, const uint8_t *zone, float *F,
+                             float *B) {
+  size_t n = (size_t)s->w * s->h;
+  uint8_t *rgb = malloc(n * 3), *a = malloc(n);
+  pst_err err = PST_ERR_NOMEM;
+  if (!rgb || !a) goto out;
+  for (size_t i = 0; i < n * 3; i++) rgb[i] = (uint8_t)lrintf(s->rgb[i]);
+  for (size_t i = 0; i < n; i++) a[i] = zone[i] ? 128 : s->lab[i] ? 255 : 0;
+  err = pst__estimate_fb(rgb, a, s->w, s->h, 3, F, B);
+out:
+  free(rgb);
+  free(a);
+  return err;
+}
+
+/* The cut's label, bilinear between cut pixel centres. */
+static float label_at(const seg *s, double fx, double fy) {
+  int x0, y0, x1, y1;
+  float tx, ty, a, b, d, e;
+  fx = PST_CLAMP(fx, 0, s->w - 1), fy = PST_CLAMP(fy, 0, s->h - 1);
+  x0 = (int)fx, y0 = (int)fy;
+  x1 = PST_MIN(x0 + 1, s->w - 1), y1 = PST_MIN(y0 + 1, s->h - 1);
+  tx = (float)(fx - x0), ty = (float)(fy - y0);
+  a = s->lab[(size_t)y0 * s->w + x0], b = s->lab[(size_t)y0 * s->w + x1];
+  d = s->lab[(size_t)y1 * s->w + x0], e = s->lab[(size_t)y1 * s->w + x1];
+  return (a + (b - a) * tx) * (1 - ty) + (d + (e - d) * tx) * ty;
+}
+
+static void bilin3(const float *src, int w, int h, double fx, double fy,
+                   float *out) {
+  int x0, y0, x1, y1;
+  float tx, ty;
+  fx = PST_CLAMP(fx, 0, w - 1), fy = PST_CLAMP(fy, 0, h - 1);
+  x0 = (int)fx, y0 = (int)fy;
+  x1 = PST_MIN(x0 + 1, w - 1), y1 = PST_MIN(y0 + 1, h - 1);
+  tx = (float)(fx - x0), ty = (float)(fy - y0);
+  for (int c = 0; c < 3; c++) {
+    float a = src[((size_t)y0 * w + x0) * 3 + c];
+    float b = src[((size_t)y0 * w + x1) * 3 + c];
+    float d = src[((size_t)y1 * w + x0) * 3 + c];
+    float e = src[((size_t)y1 * w + x1) * 3 + c];
+    out[c] = (a + (b - a) * tx) * (1 - ty) + (d + (e - d) * tx) * ty;
+  }
+}
+
+/* Person colours the edge pixels of cut pixel (x, y) may blend with the
+ * wall: the sure-person cut pixels around it (every other one, up to
+ * NCAND), so an ear next to dark hair is matched with skin, not with the
+ * mean of skin and hair. */
+static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
+                             int *cand) {
+  int n = 0, r = 3;
+  for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(s->h - 1, y + r); yy++)
+    for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(s->w - 1, x + r); xx++) {
+      size_t j = (size_t)yy * s->w + xx;
+      if (((xx ^ yy) & 1) || !s->lab[j] || zone[j] || n == NCAND) continue;
+      cand[n++] = (int)j;
+    }
+  return n;
+}
+
+/* Two-colour alpha of pixel I over wall colour B: among the candidate
+ * person colours, the one whose blend line with B passes nearest I; alpha
+ * is I's position on that line (exact for a blend of the two), less a
+ * noise allowance at the wall end. `mean` (the local mean person colour)
+ * is always a candidate. Where no candidate stands apart from the wall,
+ * the cut's smooth label `lbl` stands. */
+static float two_colour_alpha(const seg *s, const uint8_t *I, const float *B,
+                              const float *mean, const int *cand, int nc,
+                              float lbl) {
+  float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
+  float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+  float best = 1e30f, ba = lbl, bl2 = 0;
+  for (int k = -1; k < nc; k++) {
+    const float *F = k < 0 ? mean : s->rgb + (size_t)cand[k] * 3;
+    float d[3] = {F[0] - B[0], F[1] - B[1], F[2] - B[2]};
+    float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], t, res;
+    if (l2 < 400.f) continue;
+    t = PST_CLAMP((v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) / l2, 0.f, 1.f);
+    res = v2 - 2 * t * (v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) + t * t * l2;
+    if (res < best) best = res, ba = t, bl2 = l2;
+  }
+  if (bl2 > 0) {
+    float m = NOISE_RGB / sqrtf(bl2);
+    ba = PST_CLAMP((ba - m) / (1 - m), 0.f, 1.f);
+  }
+  return ba;
+}
+
+/* The matte at output resolution: hard from the cut away from its
+ * boundary, from the two-colour model inside the edge zone. */
+static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
+                          uint8_t *alpha) {
+  size_t n = (size_t)s->w * s->h;
+  uint8_t *zone = malloc(n), *Io = NULL;
+  float *F = malloc(n * 3 * sizeof *F), *B = malloc(n * 3 * sizeof *B);
+  const uint8_t *I = img->px;
+  double kx = (double)s->w / ow, ky = (double)s->h / oh;
+  int cand[NCAND], nc = 0;
+  size_t last = (size_t)-1;
+  pst_err err = PST_ERR_NOMEM;
+  if (!zone || !F || !B) goto out;
+  if (ow != img->width || oh != img->height) {
+    float *tmp = malloc((size_t)ow * oh * 3 * sizeof *tmp);
+    Io = malloc((size_t)ow * oh * 3);
+    if (!tmp || !Io) {
+      free(tmp);
+      goto out;
+    }
+    resample_rgb(img, ow, oh, tmp);
+    for (size_t i = 0; i < (size_t)ow * oh * 3; i++)
+      Io[i] = (uint8_t)lrintf(tmp[i]);
+    free(tmp);
+    I = Io;
+  }
+  edge_zone(s, zone);
+  if ((err = local_colours(s, zone, F, B))) goto out;
+  for (int y = 0; y < oh; y++) {
+    double fy = (y + 0.5) * ky - 0.5;
+    int cy = PST_MIN(s->h - 1, (int)((y + 0.5) * ky));
+    for (int x = 0; x < ow; x++) {
+      double fx = (x + 0.5) * kx - 0.5;
+      int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
+      size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
+      float f[3], b[3], lbl;
+      if (!zone[ci]) {
+        alpha[oi] = s->lab[ci] ? 255 : 0;
+        continue;
+      }
+      if (ci != last) nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
+      bilin3(F, s->w, s->h, fx, fy, f);
+      bilin3(B, s->w, s->h, fx, fy, b);
+      lbl = label_at(s, fx, fy);
+      alpha[oi] = (uint8_t)lrintf(
+          255.f * two_colour_alpha(s, I + oi * 3, b, f, cand, nc, lbl));
+    }
+  }
+  err = PST_OK;
+out:
+  free(zone);
+  free(Io);
+  free(F);
+  free(B);
+  return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry                                                               */
+
+static void make_geom(const pst__seg_input *in, double k, geom *g) {
+  pst_point l = in->eye_l, r = in->eye_r;
+  const pst_rect *f = &in->face;
+  double ed = hypot(r.x - l.x, r.y - l.y);
+  /* Eyes that do not fit the box (missing or wild) are placed where a
+   * frontal face's usually are. */
+  if (!(ed >= 0.2 * f->w && ed <= 0.8 * f->w) || !isfinite(l.y + r.y)) {
+    l.x = f->x + 0.3 * f->w, r.x = f->x + 0.7 * f->w;
+    l.y = r.y = f->y + 0.4 * f->h;
+    ed = 0.4 * f->w;
+  }
+  g->cx = (l.x + r.x) / 2 * k;
+  g->ey = (l.y + r.y) / 2 * k;
+  g->ed = ed * k;
+  g->chin = g->ey + 1.75 * g->ed;
+  g->crown_known = in->crown_y >= 0 && in->crown_y < (l.y + r.y) / 2 &&
+                   isfinite(in->crown_y);
+  g->crown = g->crown_known ? in->crown_y * k : g->ey - 2.3 * g->ed;
+}
+
+static pst_err check_input(const pst__seg_input *in) {
+  const pst_image *im = in->img;
+  const pst_rect *f = &in->face;
+  if (!im || !im->px || im->width <= 0 || im->height <= 0) return PST_ERR_ARG;
+  if (f->w <= 0 || f->h <= 0 || f->x >= im->width || f->y >= im->height ||
+      f->x + f->w <= 0 || f->y + f->h <= 0)
+    return PST_ERR_ARG;
+  if (in->out_w < 0 || in->out_h < 0 || (!in->out_w != !in->out_h) ||
+      in->work_max < 0)
+    return PST_ERR_ARG;
+  if ((int64_t)in->out_w * in->out_h > 64 * 1024 * 1024) return PST_ERR_LIMIT;
+  return PST_OK;
+}
+
+void pst__matte_free(pst__matte *m) {
+  if (!m) return;
+  free(m->alpha);
+  m->alpha = NULL;
+  m->w = m->h = 0;
+}
+
+pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
+  seg s;
+  int W, H, wm, ow, oh;
+  double k;
+  size_t n;
+  pst_err err;
+  memset(&s, 0, sizeof s);
+  if (!out) return PST_ERR_ARG;
+  memset(out, 0, sizeof *out);
+  if (!in || (err = check_input(in))) return in ? err : PST_ERR_ARG;
+  W = in->img->width, H = in->img->height;
+  wm = PST_MIN(in->work_max ? in->work_max : 128, CUT_MAX);
+  k = PST_MIN(1.0, (double)wm / PST_MAX(W, H));
+  s.w = PST_MAX(1, (int)lrint(W * k)), s.h = PST_MAX(1, (int)lrint(H * k));
+  ow = in->out_w ? in->out_w : s.w, oh = in->out_h ? in->out_h : s.h;
+  n = (size_t)s.w * s.h;
+  make_geom(in, (double)s.w / W, &s.g);
+  err = PST_ERR_NOMEM;
+  s.rgb = malloc(n * 3 * sizeof *s.rgb);
+  s.tri = malloc(n), s.lab = malloc(n);
+  s.prior = malloc(n * sizeof *s.prior);
+  out->alpha = malloc((size_t)ow * oh);
+  if (!s.rgb || !s.tri || !s.lab || !s.prior || !out->alpha) goto out;
+  resample_rgb(in->img, s.w, s.h, s.rgb);
+  make_trimap(&s);
+  if ((err = graph_cut(&s))) goto out;
+  if (ow == s.w && oh == s.h) {
+    for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;
+  } else if ((err = band_matte(&s, in->img, ow, oh, out->alpha))) {
+    goto out;
+  }
+  out->w = ow, out->h = oh;
+out:
+  free(s.rgb);
+  free(s.tri);
+  free(s.lab);
+  free(s.prior);
+  if (err) pst__matte_free(out);
+  return err;
+}
