@@ -27,7 +27,8 @@ typedef struct pst__xform {
   double xe, ye; /* where the eye midpoint lands in the output */
   int out_w, out_h;
   /* How far the canvas runs past the photo, in output px (0: inside). The
-   * resampler fills that part by reflecting the photo at its edge. */
+   * resampler reflects the photo at the sides and continues the cloth
+   * below it (resample.c). */
   double over_top, over_bottom, over_left, over_right;
   /* Above the photo there is only wall: with top_fill set the resampler
    * paints top_rgb there instead of reflecting (which would mirror the
