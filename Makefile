@@ -191,7 +191,7 @@ test-cli: all $(B)/fixtures/.stamp $(B)/mkbatch $(if $(wildcard tests/mkcomplian
 test-install: all
 	PST_BUILD=$(B) MAKE="$(MAKE)" sh tests/install.sh
 
-check: all test-unit test-cli test-install test-fuzz-regress
+check: all test-unit test-cli test-install test-fuzz-regress test-hostile
 
 # ---- sanitizers, bench, format ----
 asan:

@@ -323,7 +323,8 @@ PST_API void pst_fix_result_destroy(pst_fix_result *r);
 /** 1 when an output was made and passes pst_check with the profile. */
 PST_API int pst_fix_ok(const pst_fix_result *r);
 /** Why not: a stable id ("face.none", "face.several", "face.cut",
- *  "face.small", "crop.fit", "input.unreadable", ...) or NULL when ok. */
+ *  "face.small", "crop.fit", "input.unreadable", "input.corrupt", ...)
+ *  or NULL when ok. */
 PST_API const char *pst_fix_reason_id(const pst_fix_result *r);
 /** The reason in words, in `lang`; NULL when ok. */
 PST_API const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang);

@@ -104,6 +104,10 @@ typedef struct reason {
 static const reason REASONS[] = {
     {"input.unreadable", "the file cannot be read or decoded",
      "无法读取或解码该文件"},
+    {"input.corrupt",
+     "the file is damaged (cut short or corrupt data): copy it again from "
+     "the original",
+     "文件已损坏（被截断或数据出错），请从原始照片重新复制"},
     {"input.format", "the file is not a JPEG or PNG image",
      "该文件不是 JPEG 或 PNG 图像"},
     {"face.none", "no face was found", "未检测到人脸"},
@@ -211,6 +215,7 @@ typedef struct fix_ctx {
   pst_fix_result *res;
   int full_w, full_h; /* the input after orientation, full resolution */
   int orientation, is_jpeg, denom;
+  int corrupt; /* the decode saw truncation or corrupt data */
   int has_hdr; /* hdr holds the JPEG header (read once) */
   pst_info hdr;
   pst_image *img; /* decoded at 1/denom, oriented */
@@ -241,6 +246,13 @@ static pst_err decode_at(fix_ctx *c, int denom) {
   pst_err err =
       pst_image_load_mem(c->buf, c->len, c->lim, denom, &img, &info, NULL);
   if (err) return err;
+  /* A damaged file decodes with grey filler where data is missing: a fix
+   * made from it would look fixed and be wrong. */
+  if (info.truncated || info.corrupt_warnings) {
+    pst_image_destroy(img);
+    c->corrupt = 1;
+    return PST_ERR_DECODE;
+  }
   /* The decoder may not keep the EXIF block; the header reader does. */
   if (c->has_hdr) info.orientation = c->hdr.orientation;
   c->orientation = info.orientation;
@@ -915,7 +927,9 @@ static pst_err run(fix_ctx *c) {
   c->is_jpeg = f == PST_FMT_JPEG;
   err = decode_at(c, first_denom(c));
   if (err == PST_ERR_NOMEM) return err;
-  if (err) return refuse(c->res, "input.unreadable"), PST_OK;
+  if (err)
+    return refuse(c->res, c->corrupt ? "input.corrupt" : "input.unreadable"),
+           PST_OK;
   err = measure(c);
   if (err || c->res->reason_id) return err;
   free(c->luma.data);

@@ -392,6 +392,22 @@ START_TEST(garbage_is_unreadable_not_a_crash) {
 }
 END_TEST
 
+/* A file cut short decodes with grey filler; fixing it would hide that. */
+START_TEST(truncated_and_corrupt_jpegs_are_refused_as_corrupt) {
+  static const char *const names[] = {"trunc_50.jpg", "trunc_noeoi.jpg",
+                                      "bad_huffman.jpg"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    pst_fix_result *r = NULL;
+    ck_assert_int_eq(
+        pst_fix_file(tu_fixture(names[i]), NULL, NULL, NULL, &r), PST_OK);
+    ck_assert_msg(!pst_fix_ok(r), "%s was fixed", names[i]);
+    ck_assert_str_eq(pst_fix_reason_id(r), "input.corrupt");
+    ck_assert_ptr_null(pst_fix_jpeg(r, NULL));
+    pst_fix_result_destroy(r);
+  }
+}
+END_TEST
+
 Suite *fix_suite(void) {
   Suite *s = suite_create("fix");
   TCase *tc = tcase_create("fix");
@@ -413,6 +429,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
   tcase_add_test(tc, options_check_their_ranges);
+  tcase_add_test(tc, truncated_and_corrupt_jpegs_are_refused_as_corrupt);
   tcase_add_test(tc, garbage_is_unreadable_not_a_crash);
   suite_add_tcase(s, tc);
   return s;

@@ -45,7 +45,7 @@ typedef struct job {
  * same bytes, and the file is never opened for writing. */
 static int read_input(job *j) {
   struct stat st;
-  int fd = open(j->it->path, O_RDONLY | O_CLOEXEC);
+  int fd = open(j->it->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   size_t got = 0;
   if (fd < 0) return -1;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
