@@ -189,7 +189,7 @@ test-cli: all $(B)/fixtures/.stamp $(B)/mkbatch $(if $(wildcard tests/mkcomplian
 	PST_REAL=$(SHARED) PST_BUILD=$(B) sh tests/cli_fix.sh
 
 test-install: all
-	PST_BUILD=$(B) MAKE="$(MAKE)" sh tests/install.sh
+	PST_BUILD=$(B) MAKE="$(MAKE)" CC="$(CC)" LDFLAGS="$(LDFLAGS)" sh tests/install.sh
 
 check: all test-unit test-cli test-install test-fuzz-regress test-hostile
 

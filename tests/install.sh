@@ -29,7 +29,7 @@ int main(void) {
 }
 C
 export PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
-${CC:-cc} -o "$root/hello" "$root/hello.c" $(pkg-config --cflags --libs photostd)
+${CC:-cc} ${LDFLAGS:-} -o "$root/hello" "$root/hello.c" $(pkg-config --cflags --libs photostd)
 LD_LIBRARY_PATH="$root/usr/lib" "$root/hello" | grep -q "profile chsi" ||
   { echo "install: program against the installed library failed"; exit 1; }
 # Hidden symbols stay hidden: only pst_ names are exported.
