@@ -11,10 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FACE_W 160 /* normalised face width for the eye cascade */
+#define FACE_W 128 /* normalised face width for the eye cascade */
 #define BAND_TOP 0.10
 #define BAND_BOT 0.62 /* the crop spans this band of the face box height */
 #define REFINE 48     /* pupil refinement window, px */
+/* Eye window centres are searched in these fractions of the face box. */
+#define EYE_LX0 0.20
+#define EYE_LX1 0.43
+#define EYE_Y0 0.27
+#define EYE_Y1 0.53
 
 /* Mean pupil positions in a frontalface_alt2 box, as fractions of its
  * width/height, measured on the London set (see notes/face.md). */
@@ -43,37 +48,45 @@ static pst_point frame_to_src(const frame *f, double u, double v) {
   return p;
 }
 
-static double bilinear(const pst_plane *p, double x, double y) {
-  x = PST_CLAMP(x, 0.0, p->width - 1.0);
-  y = PST_CLAMP(y, 0.0, p->height - 1.0);
+/* Bilinear tap in 8-bit fixed point; (x, y) in source pixels. */
+static inline int tap(const pst_plane *p, float x, float y) {
+  x = PST_CLAMP(x, 0.f, p->width - 1.f);
+  y = PST_CLAMP(y, 0.f, p->height - 1.f);
   int x0 = (int)x, y0 = (int)y;
   int x1 = PST_MIN(x0 + 1, p->width - 1), y1 = PST_MIN(y0 + 1, p->height - 1);
-  double wx = x - x0, wy = y - y0;
+  int wx = (int)((x - x0) * 256.f), wy = (int)((y - y0) * 256.f);
   const uint8_t *r0 = p->data + (size_t)y0 * p->stride;
   const uint8_t *r1 = p->data + (size_t)y1 * p->stride;
-  double t = r0[x0] + (r0[x1] - r0[x0]) * wx;
-  double b = r1[x0] + (r1[x1] - r1[x0]) * wx;
-  return t + (b - t) * wy;
+  int t = r0[x0] * (256 - wx) + r0[x1] * wx;
+  int b = r1[x0] * (256 - wx) + r1[x1] * wx;
+  return t * (256 - wy) + b * wy; /* value << 16 */
 }
 
 /* Pixel centres are sampled (u + 0.5); the patch is box-filtered when it
- * shrinks the source a lot, so small eyes do not alias. */
+ * shrinks the source a lot, so small eyes do not alias. The frame is
+ * affine, so source positions advance by fixed steps. */
 static pst_err sample(const pst_plane *src, const frame *f, pst_plane *out) {
-  int taps = PST_CLAMP((int)ceil(f->k), 1, 4);
+  /* Two taps a side: the crops shrink at most ~2.5x (a 300 px face to
+   * FACE_W), where 2x2 taps keep aliasing well below the cascade's needs. */
+  int taps = PST_CLAMP((int)ceil(f->k), 1, 2);
+  float du_x = (float)(f->ca * f->k), du_y = (float)(f->sa * f->k);
+  float dv_x = (float)(-f->sa * f->k), dv_y = (float)(f->ca * f->k);
+  pst_point o = frame_to_src(f, 0.0, 0.0);
   out->data = malloc((size_t)f->w * (size_t)f->h);
   if (!out->data) return PST_ERR_NOMEM;
   out->width = out->stride = f->w;
   out->height = f->h;
   for (int v = 0; v < f->h; v++)
     for (int u = 0; u < f->w; u++) {
-      double acc = 0;
+      int64_t acc = 0;
       for (int j = 0; j < taps; j++)
         for (int i = 0; i < taps; i++) {
-          pst_point p =
-              frame_to_src(f, u + (i + 0.5) / taps, v + (j + 0.5) / taps);
-          acc += bilinear(src, p.x, p.y);
+          float uu = u + (i + 0.5f) / taps, vv = v + (j + 0.5f) / taps;
+          acc += tap(src, (float)o.x + uu * du_x + vv * dv_x,
+                     (float)o.y + uu * du_y + vv * dv_y);
         }
-      out->data[(size_t)v * f->w + u] = (uint8_t)(acc / (taps * taps) + 0.5);
+      out->data[(size_t)v * f->w + u] =
+          (uint8_t)((acc / (taps * taps) + 32768) >> 16);
     }
   return PST_OK;
 }
@@ -112,83 +125,135 @@ static int collect_gradients(const pst_plane *p, grad *g) {
   return k;
 }
 
-static double mog_score(const grad *g, int n, double cx, double cy) {
-  double s = 0;
+static float mog_score(const grad *g, int n, float cx, float cy) {
+  float s = 0;
   for (int i = 0; i < n; i++) {
-    double dx = g[i].x - cx, dy = g[i].y - cy, d2 = dx * dx + dy * dy;
-    if (d2 == 0) continue;
-    double dot = (dx * g[i].gx + dy * g[i].gy);
-    if (dot > 0) s += dot * dot / d2;
+    float dx = g[i].x - cx, dy = g[i].y - cy, d2 = dx * dx + dy * dy;
+    float dot = dx * g[i].gx + dy * g[i].gy;
+    if (dot > 0) s += dot * dot / d2; /* dot > 0 implies d2 > 0 */
   }
   return s;
 }
 
-/* Blurred darkness 255 - I (3x3 box twice) for the centre weight. */
-static void darkness(const pst_plane *p, float *out) {
-  int w = p->width, h = p->height;
+/* Separable 5-tap box mean (edges: the mean of what is inside). */
+static void box5(const float *in, int w, int h, float *tmp, float *out) {
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
-      int s = 0, c = 0;
-      for (int j = -2; j <= 2; j++)
-        for (int i = -2; i <= 2; i++) {
-          int xx = x + i, yy = y + j;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-          s += p->data[yy * w + xx];
-          c++;
-        }
-      out[y * w + x] = 255.f - (float)s / c;
+      float s = 0;
+      int c = 0;
+      for (int i = PST_MAX(x - 2, 0); i <= PST_MIN(x + 2, w - 1); i++, c++)
+        s += in[y * w + i];
+      tmp[y * w + x] = s / c;
+    }
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float s = 0;
+      int c = 0;
+      for (int j = PST_MAX(y - 2, 0); j <= PST_MIN(y + 2, h - 1); j++, c++)
+        s += tmp[j * w + x];
+      out[y * w + x] = s / c;
     }
 }
 
-/* Grey-level erosion (min over a 5x5 square): the catch-light inside the
- * pupil would otherwise draw gradients and darkness away from the centre;
- * the dark iris grows by the same amount on every side, so its centre
- * stays put. */
+/* Blurred darkness 255 - I (5x5 box) for the centre weight. */
+static void darkness(const pst_plane *p, float *tmp, float *out) {
+  int n = p->width * p->height;
+  for (int i = 0; i < n; i++) out[i] = 255.f - p->data[i];
+  box5(out, p->width, p->height, tmp, out);
+}
+
+/* Grey-level erosion (min over a 5x5 square, separably): the catch-light
+ * inside the pupil would otherwise draw gradients and darkness away from
+ * the centre; the dark iris grows by the same amount on every side, so its
+ * centre stays put. */
 static pst_err erode(pst_plane *p) {
   int w = p->width, h = p->height;
-  uint8_t *src = malloc((size_t)w * h);
-  if (!src) return PST_ERR_NOMEM;
-  memcpy(src, p->data, (size_t)w * h);
+  uint8_t *tmp = malloc((size_t)w * h);
+  if (!tmp) return PST_ERR_NOMEM;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      uint8_t m = 255;
+      for (int i = PST_MAX(x - 2, 0); i <= PST_MIN(x + 2, w - 1); i++)
+        m = PST_MIN(m, p->data[y * w + i]);
+      tmp[y * w + x] = m;
+    }
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       uint8_t m = 255;
       for (int j = PST_MAX(y - 2, 0); j <= PST_MIN(y + 2, h - 1); j++)
-        for (int i = PST_MAX(x - 2, 0); i <= PST_MIN(x + 2, w - 1); i++)
-          m = PST_MIN(m, src[j * w + i]);
+        m = PST_MIN(m, tmp[j * w + x]);
       p->data[y * w + x] = m;
     }
-  free(src);
+  free(tmp);
   return PST_OK;
 }
 
-/* Pupil in patch coordinates; candidates stay in the central part. */
+/* The best centre among candidates x0..x1, y0..y1 (step 1). */
+static void best_centre(const pst_plane *p, const grad *g, int n,
+                        const float *dk, int x0, int x1, int y0, int y1,
+                        int *bx, int *by) {
+  float best = -1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++) {
+      float s = mog_score(g, n, (float)x, (float)y) * dk[y * p->width + x];
+      if (s > best) {
+        best = s;
+        *bx = x;
+        *by = y;
+      }
+    }
+}
+
+/* The patch halved (2x2 means), for the coarse search. */
+static void halve(const pst_plane *p, pst_plane *half) {
+  int w = half->width = half->stride = p->width / 2;
+  half->height = p->height / 2;
+  for (int y = 0; y < half->height; y++)
+    for (int x = 0; x < w; x++) {
+      const uint8_t *a = p->data + (size_t)(2 * y) * p->stride + 2 * x;
+      half->data[y * w + x] =
+          (uint8_t)((a[0] + a[1] + a[p->stride] + a[p->stride + 1] + 2) / 4);
+    }
+}
+
+/* Pupil in patch coordinates; candidates stay in the central part. The
+ * objective costs (candidates x gradients): it is searched on the patch
+ * halved, then at full size within 2 px of the coarse best. */
 static pst_err pupil_in_patch(const pst_plane *p, double *px, double *py) {
-  int w = p->width, h = p->height;
+  int w = p->width, h = p->height, n, bx = w / 2, by = h / 2, cx, cy;
   grad *g = malloc((size_t)w * h * sizeof *g);
-  float *dk = malloc((size_t)w * h * sizeof *dk);
+  float *dk = malloc((size_t)w * h * 2 * sizeof *dk), *tmp = dk + w * h;
+  uint8_t *hd = malloc((size_t)w * h / 4 + 1);
+  pst_plane half = {0, 0, 0, hd};
   pst_err err = PST_OK;
-  double best = -1;
-  if (!g || !dk) {
+  *px = w / 2.0;
+  *py = h / 2.0;
+  if (!g || !dk || !hd) {
     err = PST_ERR_NOMEM;
     goto out;
   }
-  int n = collect_gradients(p, g);
-  darkness(p, dk);
-  *px = w / 2.0;
-  *py = h / 2.0;
+  halve(p, &half);
+  n = collect_gradients(&half, g);
+  darkness(&half, tmp, dk);
+  if (n > 0) {
+    int hw = half.width, hh = half.height;
+    best_centre(&half, g, n, dk, hw / 6, hw - hw / 6 - 1, hh / 5,
+                hh - hh / 5 - 1, &bx, &by);
+    bx = 2 * bx, by = 2 * by;
+  }
+  n = collect_gradients(p, g);
+  darkness(p, tmp, dk);
   if (n == 0) goto out;
-  for (int y = h / 5; y < h - h / 5; y++)
-    for (int x = w / 6; x < w - w / 6; x++) {
-      double s = mog_score(g, n, x, y) * dk[y * w + x];
-      if (s > best) {
-        best = s;
-        *px = x;
-        *py = y;
-      }
-    }
+  cx = bx, cy = by;
+  best_centre(p, g, n, dk, PST_MAX(cx - 2, w / 6),
+              PST_MIN(cx + 3, w - w / 6 - 1), PST_MAX(cy - 2, h / 5),
+              PST_MIN(cy + 3, h - h / 5 - 1), &bx, &by);
+  *px = bx;
+  *py = by;
 out:
   free(g);
   free(dk);
+  free(hd);
   return err;
 }
 
@@ -235,19 +300,34 @@ static int best_pair(const pst__face *g, int n, eye_hit *l, eye_hit *r) {
   return best >= 0;
 }
 
+/* Where eye windows are centred in the crop: around the mean pupils of
+ * the face box (notes/face.md), wide enough for every pair found on the
+ * London/Canada set when the whole band was searched (centres at 0.26-0.34
+ * and 0.64-0.77 of the width, 0.35-0.45 of the box height). */
+static void eye_regions(const frame *crop, double box_h, pst_rect roi[2]) {
+  double k = box_h / crop->k; /* box height in crop px */
+  int y0 = (int)lround((EYE_Y0 - BAND_TOP) * k);
+  int y1 = (int)lround((EYE_Y1 - BAND_TOP) * k);
+  int lx0 = (int)(EYE_LX0 * FACE_W), lx1 = (int)(EYE_LX1 * FACE_W);
+  roi[0] = (pst_rect){lx0, y0, lx1 - lx0, y1 - y0};
+  roi[1] = (pst_rect){FACE_W - lx1, y0, lx1 - lx0, y1 - y0};
+}
+
 static pst_err cascade_pair(const pst_plane *luma, const frame *crop,
-                            eye_hit *l, eye_hit *r, int *found) {
+                            double box_h, eye_hit *l, eye_hit *r, int *found) {
   pst_plane patch = {0};
   pst_rect *raw = NULL;
   pst__face grp[32];
   int n;
+  pst_rect roi[2];
   pst_err err = sample(luma, crop, &patch);
   *found = 0;
   if (err) return err;
+  eye_regions(crop, box_h, roi);
   /* Eyes span 0.12-0.3 of the face width; step 2 costs a third of step 1
    * and the pupil refinement makes up for the coarser eye boxes. */
-  n = pst__cascade_scan(&pst__cascade_eye, &patch, 20, (int)(0.3 * FACE_W), 1.1,
-                        2, 1, &raw);
+  n = pst__cascade_scan_roi(&pst__cascade_eye, &patch, 20, (int)(0.3 * FACE_W),
+                            1.1, 2, roi, 2, &raw);
   if (n < 0) {
     err = (pst_err)-n;
   } else {
@@ -281,7 +361,7 @@ pst_err pst__detect_eyes(const pst_plane *luma, const pst__face *face,
       frame_to_src(&box, b->w / 2.0, (BAND_TOP + BAND_BOT) / 2.0 * b->h);
   frame crop =
       frame_make(mid.x, mid.y, k, face->angle, FACE_W, PST_MAX(ch, 20));
-  err = cascade_pair(luma, &crop, &l, &r, &found);
+  err = cascade_pair(luma, &crop, b->h, &l, &r, &found);
   if (err) return err;
   if (found) {
     out->left = frame_to_src(&crop, l.x, l.y);

@@ -70,42 +70,69 @@ uint64_t pst__integral_rect(const pst__integral *ii, int x, int y, int w,
   return (uint32_t)(ii->sum[d] - ii->sum[b] - ii->sum[c] + ii->sum[a]);
 }
 
+/* Source column (or row) and 8-bit weight of each destination pixel of a
+ * bilinear resample from n to dn samples: pixel centres aligned. */
+static void resize_taps(int n, int dn, int32_t *i0, int32_t *wt) {
+  double f = (double)n / dn;
+  for (int i = 0; i < dn; i++) {
+    double s = PST_CLAMP((i + 0.5) * f - 0.5, 0.0, n - 1.0);
+    i0[i] = (int32_t)s;
+    wt[i] = (int32_t)lround((s - i0[i]) * 256.0);
+    if (wt[i] == 256) i0[i]++, wt[i] = 0;
+  }
+}
+
+/* Fixed-point bilinear resample into dst (dw x dh, stride dw); `tab` holds
+ * 2 * (dw + dh) ints. */
+static void resize_into(const pst_plane *src, int dw, int dh, uint8_t *dst,
+                        int32_t *tab) {
+  int32_t *x0 = tab, *wx = tab + dw, *y0 = tab + 2 * dw, *wy = y0 + dh;
+  resize_taps(src->width, dw, x0, wx);
+  resize_taps(src->height, dh, y0, wy);
+  for (int y = 0; y < dh; y++) {
+    const uint8_t *r0 = src->data + (size_t)y0[y] * src->stride;
+    const uint8_t *r1 =
+        src->data + (size_t)PST_MIN(y0[y] + 1, src->height - 1) * src->stride;
+    int32_t b = wy[y], a = 256 - b;
+    uint8_t *o = dst + (size_t)y * dw;
+    for (int x = 0; x < dw; x++) {
+      int32_t i = x0[x], j = PST_MIN(i + 1, src->width - 1), w1 = wx[x];
+      int32_t top = r0[i] * (256 - w1) + r0[j] * w1;
+      int32_t bot = r1[i] * (256 - w1) + r1[j] * w1;
+      o[x] = (uint8_t)((top * a + bot * b + 32768) >> 16);
+    }
+  }
+}
+
 pst_err pst__plane_resize(const pst_plane *src, int dw, int dh,
                           pst_plane *out) {
-  double fx, fy;
+  int32_t *tab;
   memset(out, 0, sizeof *out);
   if (!src || !src->data || dw <= 0 || dh <= 0) return PST_ERR_ARG;
   if ((long)dw * dh > MAX_LEVEL_PIXELS) return PST_ERR_LIMIT;
+  tab = malloc(2 * ((size_t)dw + (size_t)dh) * sizeof *tab);
   out->data = malloc((size_t)dw * (size_t)dh);
-  if (!out->data) return PST_ERR_NOMEM;
+  if (!tab || !out->data) {
+    free(tab);
+    free(out->data);
+    out->data = NULL;
+    return PST_ERR_NOMEM;
+  }
   out->width = out->stride = dw;
   out->height = dh;
-  fx = (double)src->width / dw;
-  fy = (double)src->height / dh;
-  for (int y = 0; y < dh; y++) {
-    double sy = PST_CLAMP((y + 0.5) * fy - 0.5, 0.0, src->height - 1.0);
-    int y0 = (int)sy, y1 = PST_MIN(y0 + 1, src->height - 1);
-    double wy = sy - y0;
-    const uint8_t *r0 = src->data + (size_t)y0 * src->stride;
-    const uint8_t *r1 = src->data + (size_t)y1 * src->stride;
-    for (int x = 0; x < dw; x++) {
-      double sx = PST_CLAMP((x + 0.5) * fx - 0.5, 0.0, src->width - 1.0);
-      int x0 = (int)sx, x1 = PST_MIN(x0 + 1, src->width - 1);
-      double wx = sx - x0;
-      double top = r0[x0] + (r0[x1] - r0[x0]) * wx;
-      double bot = r1[x0] + (r1[x1] - r1[x0]) * wx;
-      out->data[(size_t)y * dw + x] = (uint8_t)(top + (bot - top) * wy + 0.5);
-    }
-  }
+  resize_into(src, dw, dh, out->data, tab);
+  free(tab);
   return PST_OK;
 }
 
 /* Each tree node with its feature's rectangles as integral-image offsets
  * for one stride, in evaluation order: the hot loop then reads one small
- * record per node instead of chasing node -> feature -> rect. */
+ * record per node instead of chasing node -> feature -> rect. The cascades'
+ * rectangle weights are small integers (-1, 2, 3), so a feature is summed
+ * in integers. */
 typedef struct opt_node {
   int32_t a[3], b[3], c[3], d[3];
-  float w[3];
+  int32_t w[3];
   float threshold;
   int16_t left, right;
   int nrects;
@@ -125,40 +152,52 @@ static void prepare_nodes(const pst__cascade *c, int stride, opt_node *on) {
       on[i].b[k] = on[i].a[k] + r->w;
       on[i].c[k] = on[i].a[k] + r->h * stride;
       on[i].d[k] = on[i].c[k] + r->w;
-      on[i].w[k] = k < f->nrects ? r->weight : 0.f;
+      on[i].w[k] = k < f->nrects ? (int32_t)lrintf(r->weight) : 0;
     }
   }
 }
 
+/* Whether every rectangle weight is an integer (true of OpenCV's Haar
+ * cascades; the integer sums below rely on it). */
+static int integer_weights(const pst__cascade *c) {
+  for (int i = 0; i < c->nfeatures; i++)
+    for (int k = 0; k < c->features[i].nrects; k++)
+      if (c->features[i].r[k].weight != rintf(c->features[i].r[k].weight))
+        return 0;
+  return 1;
+}
+
+/* Integral sums wrap modulo 2^32; a window's sum (at most 24x24 px of 255,
+ * squared: 3.7e7) is still exact as a difference of wrapped corners. */
 static inline int32_t box(const uint32_t *p, int32_t a, int32_t b, int32_t c,
                           int32_t d) {
   return (int32_t)(p[d] - p[b] - p[c] + p[a]);
 }
 
-static inline float node_sum(const opt_node *n, const uint32_t *p) {
-  float s = n->w[0] * (float)box(p, n->a[0], n->b[0], n->c[0], n->d[0]) +
-            n->w[1] * (float)box(p, n->a[1], n->b[1], n->c[1], n->d[1]);
-  if (n->nrects > 2)
-    s += n->w[2] * (float)box(p, n->a[2], n->b[2], n->c[2], n->d[2]);
+static inline int32_t node_sum(const opt_node *n, const uint32_t *p) {
+  int32_t s = n->w[0] * box(p, n->a[0], n->b[0], n->c[0], n->d[0]) +
+              n->w[1] * box(p, n->a[1], n->b[1], n->c[1], n->d[1]);
+  if (n->nrects > 2) s += n->w[2] * box(p, n->a[2], n->b[2], n->c[2], n->d[2]);
   return s;
 }
 
 /* The number of stages passed by the window whose top-left is p (nstages:
- * a hit). `norm` is
- * the window's stddev * area: comparing sum < threshold * norm equals
- * OpenCV's normalised sum < threshold without a division per feature. */
+ * a hit). `norm` is the window's stddev * area: comparing
+ * sum < threshold * norm equals OpenCV's normalised sum < threshold without
+ * a division per feature. */
 static int run_cascade(const pst__cascade *c, const opt_node *on,
                        const uint32_t *p, float norm) {
   for (int si = 0; si < c->nstages; si++) {
     const pst__haar_stage *st = &c->stages[si];
+    const pst__haar_weak *w = &c->weak[st->weak0], *wend = w + st->nweak;
     float sum = 0.f;
-    for (uint32_t wi = st->weak0; wi < st->weak0 + st->nweak; wi++) {
-      const pst__haar_weak *w = &c->weak[wi];
+    for (; w < wend; w++) {
       const opt_node *nodes = on + w->node0;
       int idx = 0;
       do {
         const opt_node *nd = &nodes[idx];
-        idx = node_sum(nd, p) < nd->threshold * norm ? nd->left : nd->right;
+        idx = (float)node_sum(nd, p) < nd->threshold * norm ? nd->left
+                                                            : nd->right;
       } while (idx > 0);
       sum += c->leaves[w->leaf0 - (uint32_t)idx];
     }
@@ -167,22 +206,49 @@ static int run_cascade(const pst__cascade *c, const opt_node *on,
   return c->nstages;
 }
 
-/* stddev * area of the window's inner rectangle, or 0 when the window is
- * nearly flat: no face has a grey-level spread under MIN_STDDEV, and
- * skipping such windows makes plain studio backgrounds almost free. */
-static float norm_at(const pst__integral *ii, int x, int y,
-                     const pst__cascade *c) {
-  int nw = c->width - 2, nh = c->height - 2;
-  double area = (double)nw * nh;
-  size_t s = (size_t)ii->stride;
-  size_t a = (size_t)(y + 1) * s + (size_t)(x + 1), b = a + (size_t)nw;
-  size_t cc = a + (size_t)nh * s, d = cc + (size_t)nw;
-  double sum =
-      (double)(uint32_t)(ii->sum[d] - ii->sum[b] - ii->sum[cc] + ii->sum[a]);
-  double sq =
-      (double)(ii->sqsum[d] - ii->sqsum[b] - ii->sqsum[cc] + ii->sqsum[a]);
-  double nf = area * sq - sum * sum;
-  return nf > MIN_STDDEV * MIN_STDDEV * area * area ? (float)sqrt(nf) : 0.f;
+/* One pyramid level's pixels and integral images (stride fixed per scan so
+ * the node offsets are prepared once). */
+typedef struct level_buf {
+  uint8_t *px;
+  uint32_t *sum, *sq;
+  int32_t *tab;
+  int stride;
+} level_buf;
+
+static void integrate(level_buf *lb, int w, int h) {
+  int s = lb->stride;
+  memset(lb->sum, 0, (size_t)s * sizeof *lb->sum);
+  memset(lb->sq, 0, (size_t)s * sizeof *lb->sq);
+  for (int y = 0; y < h; y++) {
+    const uint8_t *row = lb->px + (size_t)y * w;
+    uint32_t *su = lb->sum + (size_t)(y + 1) * s,
+             *q = lb->sq + (size_t)(y + 1) * s;
+    uint32_t rs = 0, rq = 0;
+    su[0] = q[0] = 0;
+    for (int x = 0; x < w; x++) {
+      uint32_t v = row[x];
+      rs += v;
+      rq += v * v;
+      su[x + 1] = su[x + 1 - s] + rs;
+      q[x + 1] = q[x + 1 - s] + rq;
+    }
+  }
+}
+
+/* stddev * area of the window's inner rectangle (offset o of its inner
+ * top-left), or 0 when the window is nearly flat: no face has a grey-level
+ * spread under MIN_STDDEV, and skipping such windows makes plain studio
+ * backgrounds almost free. */
+static inline float norm_at(const level_buf *lb, size_t o, int nw, int nh) {
+  size_t b = o + (size_t)nw, cc = o + (size_t)nh * lb->stride,
+         d = cc + (size_t)nw;
+  int64_t area = (int64_t)nw * nh;
+  int64_t sum = (uint32_t)(lb->sum[d] - lb->sum[b] - lb->sum[cc] + lb->sum[o]);
+  int64_t sq = (uint32_t)(lb->sq[d] - lb->sq[b] - lb->sq[cc] + lb->sq[o]);
+  int64_t nf = area * sq - sum * sum;
+  return nf > (int64_t)(MIN_STDDEV * MIN_STDDEV) * area * area
+             ? sqrtf((float)nf)
+             : 0.f;
 }
 
 typedef struct hits {
@@ -204,50 +270,103 @@ static int hits_add(hits *h, pst_rect r) {
   return 0;
 }
 
-/* One pyramid level: the image shrunk by f, scanned with the window. */
-static pst_err scan_level(const pst__cascade *c, const pst_plane *luma,
-                          double f, int step, opt_node *on, hits *h) {
-  pst_plane lv = {0};
-  pst__integral ii = {0};
-  int lw = (int)lround(luma->width / f), lh = (int)lround(luma->height / f);
-  pst_err err;
-  if (lw < c->width || lh < c->height) return PST_OK;
-  err = pst__plane_resize(luma, lw, lh, &lv);
-  if (!err) err = pst__integral_build(&lv, &ii);
-  if (err) goto out;
-  prepare_nodes(c, ii.stride, on);
-  for (int y = 0; y + c->height <= lh; y += step) {
-    const uint32_t *row = ii.sum + (size_t)y * ii.stride;
-    for (int x = 0; x + c->width <= lw; x += step) {
-      float norm = norm_at(&ii, x, y, c);
-      int passed = norm == 0.f ? 0 : run_cascade(c, on, row + x, norm);
+/* Where windows are scanned: centres inside one of `keep` (none: anywhere)
+ * and not inside `skip`, in the plane's pixels. */
+typedef struct scan_roi {
+  pst_rect keep[2];
+  int nkeep;
+  pst_rect skip;
+  int has_skip;
+} scan_roi;
+
+/* Top-left positions [lo, hi] on the step grid whose window centre falls in
+ * [a, b) (plane px) at level scale f, within 0..lim. */
+static void centre_range(double a, double b, double f, int win, int step,
+                         int lim, int *lo, int *hi) {
+  int l = (int)ceil(a / f - win / 2.0), h = (int)ceil(b / f - win / 2.0) - 1;
+  l = PST_MAX(l, 0);
+  l = (l + step - 1) / step * step;
+  *lo = l;
+  *hi = PST_MIN(h, lim);
+}
+
+typedef struct scan_ctx {
+  const pst__cascade *c;
+  const opt_node *on;
+  const level_buf *lb;
+  double f;
+  int step;
+  const scan_roi *roi;
+  hits *h;
+} scan_ctx;
+
+/* Windows with top-left in [x0, x1] x [y0, y1] of the level. */
+static pst_err scan_box(const scan_ctx *s, int x0, int x1, int y0, int y1) {
+  const pst__cascade *c = s->c;
+  const level_buf *lb = s->lb;
+  int step = s->step, nw = c->width - 2, nh = c->height - 2;
+  double f = s->f;
+  int sx0 = 1, sx1 = 0, sy0 = 1, sy1 = 0;
+  if (s->roi && s->roi->has_skip) {
+    const pst_rect *k = &s->roi->skip;
+    centre_range(k->x, k->x + k->w, f, c->width, 1, 1 << 30, &sx0, &sx1);
+    centre_range(k->y, k->y + k->h, f, c->height, 1, 1 << 30, &sy0, &sy1);
+  }
+  for (int y = y0; y <= y1; y += step) {
+    const uint32_t *row = lb->sum + (size_t)y * lb->stride;
+    int skip_row = y >= sy0 && y <= sy1;
+    for (int x = x0; x <= x1; x += step) {
+      if (skip_row && x >= sx0 && x <= sx1) continue;
+      float norm =
+          norm_at(lb, (size_t)(y + 1) * lb->stride + (size_t)x + 1, nw, nh);
+      int passed = norm == 0.f ? 0 : run_cascade(c, s->on, row + x, norm);
       /* As OpenCV: a window that fails the first stage is far from any
        * face, so its right neighbour is skipped too. */
       if (passed == 0) x += step;
       if (passed < c->nstages) continue;
       pst_rect r = {(int)lround(x * f), (int)lround(y * f),
                     (int)lround(c->width * f), (int)lround(c->height * f)};
-      int rc = hits_add(h, r);
-      if (rc < 0) err = PST_ERR_NOMEM;
-      if (rc) goto out;
+      int rc = hits_add(s->h, r);
+      if (rc) return rc < 0 ? PST_ERR_NOMEM : PST_OK;
     }
   }
-out:
-  pst__integral_free(&ii);
-  free(lv.data);
+  return PST_OK;
+}
+
+/* One pyramid level: the image shrunk by f, scanned with the window. */
+static pst_err scan_level(const pst__cascade *c, const pst_plane *luma,
+                          double f, int step, const scan_roi *roi,
+                          const opt_node *on, level_buf *lb, hits *h) {
+  int lw = (int)lround(luma->width / f), lh = (int)lround(luma->height / f);
+  scan_ctx s = {c, on, lb, f, step, roi, h};
+  pst_err err = PST_OK;
+  if (lw < c->width || lh < c->height || lw + 1 > lb->stride) return PST_OK;
+  resize_into(luma, lw, lh, lb->px, lb->tab);
+  integrate(lb, lw, lh);
+  if (!roi || roi->nkeep == 0)
+    return scan_box(&s, 0, lw - c->width, 0, lh - c->height);
+  for (int k = 0; k < roi->nkeep && !err; k++) {
+    const pst_rect *r = &roi->keep[k];
+    int x0, x1, y0, y1;
+    centre_range(r->x, r->x + r->w, f, c->width, step, lw - c->width, &x0, &x1);
+    centre_range(r->y, r->y + r->h, f, c->height, step, lh - c->height, &y0,
+                 &y1);
+    err = scan_box(&s, x0, x1, y0, y1);
+  }
   return err;
 }
 
-/* The pyramid levels are independent: workers take them largest first
- * from a shared counter, each with its own hits and node tables. */
+/* The pyramid levels are independent: workers take them from a shared
+ * counter, each with its own hits, buffers and node table. */
 #define MAX_LEVELS 512
 #define MAX_THREADS 4
 
 typedef struct scan_job {
   const pst__cascade *c;
   const pst_plane *luma;
-  double f[MAX_LEVELS];
+  const double *f;
   int nlevels, step;
+  const scan_roi *roi;
   atomic_int next;
 } scan_job;
 
@@ -257,37 +376,65 @@ typedef struct worker {
   pst_err err;
 } worker;
 
+static void level_buf_free(level_buf *lb) {
+  free(lb->px);
+  free(lb->sum);
+  free(lb->sq);
+  free(lb->tab);
+}
+
+/* Buffers for the largest level of the job (the first: f ascends). */
+static pst_err level_buf_alloc(const scan_job *j, level_buf *lb) {
+  int lw = (int)lround(j->luma->width / j->f[0]) + 1;
+  int lh = (int)lround(j->luma->height / j->f[0]) + 1;
+  size_t n = (size_t)(lw + 1) * (size_t)(lh + 1);
+  memset(lb, 0, sizeof *lb);
+  lb->stride = lw + 1;
+  lb->px = malloc((size_t)lw * (size_t)lh);
+  lb->sum = malloc(n * sizeof *lb->sum);
+  lb->sq = malloc(n * sizeof *lb->sq);
+  lb->tab = malloc(2 * ((size_t)lw + (size_t)lh) * sizeof *lb->tab);
+  if (lb->px && lb->sum && lb->sq && lb->tab) return PST_OK;
+  level_buf_free(lb);
+  return PST_ERR_NOMEM;
+}
+
 static void *worker_run(void *arg) {
   worker *w = arg;
-  const pst__cascade *c = w->job->c;
+  const scan_job *j = w->job;
+  const pst__cascade *c = j->c;
+  level_buf lb;
   opt_node *on = malloc((size_t)c->nnodes * sizeof *on);
-  if (!on) {
-    w->err = PST_ERR_NOMEM;
+  w->err = on ? level_buf_alloc(j, &lb) : PST_ERR_NOMEM;
+  if (w->err) {
+    free(on);
     return NULL;
   }
+  prepare_nodes(c, lb.stride, on);
   for (;;) {
     int i = atomic_fetch_add(&w->job->next, 1);
-    if (i >= w->job->nlevels) break;
-    w->err = scan_level(c, w->job->luma, w->job->f[i], w->job->step, on, &w->h);
+    if (i >= j->nlevels) break;
+    w->err = scan_level(c, j->luma, j->f[i], j->step, j->roi, on, &lb, &w->h);
     if (w->err) break;
   }
+  level_buf_free(&lb);
   free(on);
   return NULL;
 }
 
-static void plan_levels(scan_job *job, int min_size, int max_size,
-                        double scale) {
-  const pst__cascade *c = job->c;
-  const pst_plane *p = job->luma;
+/* Pyramid scales from min_size up to max_size, ascending; returns the
+ * count. */
+static int plan_levels(const pst__cascade *c, const pst_plane *p, int min_size,
+                       int max_size, double scale, double *out) {
   double f = (double)PST_MAX(min_size, 1) / c->width;
+  int n = 0;
   /* Upsampling is bounded: the first level is at most MAX_LEVEL_PIXELS. */
   while ((double)p->width * p->height / (f * f) > MAX_LEVEL_PIXELS) f *= scale;
-  job->nlevels = 0;
-  for (; c->width * f <= max_size + 1e-9 && job->nlevels < MAX_LEVELS;
-       f *= scale) {
+  for (; c->width * f <= max_size + 1e-9 && n < MAX_LEVELS; f *= scale) {
     if (p->width / f < c->width || p->height / f < c->height) break;
-    job->f[job->nlevels++] = f;
+    out[n++] = f;
   }
+  return n;
 }
 
 /* Runs the workers (the caller's thread is one of them) and joins them. */
@@ -305,45 +452,79 @@ static pst_err run_workers(worker *w, int nthreads) {
   return PST_OK;
 }
 
-static int merge_hits(worker *w, int nthreads, pst_rect **out) {
-  int total = 0, k = 0;
-  for (int i = 0; i < nthreads; i++) total += w[i].h.n;
-  *out = malloc((size_t)PST_MAX(total, 1) * sizeof **out);
-  if (!*out) return -PST_ERR_NOMEM;
-  for (int i = 0; i < nthreads; i++) {
-    if (w[i].h.n) memcpy(*out + k, w[i].h.r, (size_t)w[i].h.n * sizeof **out);
-    k += w[i].h.n;
-  }
-  return total;
+/* Appends the hits of the levels f[0..n) (ascending) to acc. */
+static pst_err scan_levels(const pst__cascade *c, const pst_plane *luma,
+                           const double *f, int n, int step, int threads,
+                           const scan_roi *roi, hits *acc) {
+  scan_job job;
+  worker w[MAX_THREADS];
+  pst_err err;
+  if (n <= 0) return PST_OK;
+  if (!integer_weights(c)) return PST_ERR_ARG;
+  job.c = c;
+  job.luma = luma;
+  job.f = f;
+  job.nlevels = n;
+  job.step = step;
+  job.roi = roi;
+  atomic_init(&job.next, 0);
+  threads = PST_CLAMP(threads, 1, PST_MIN(MAX_THREADS, n));
+  memset(w, 0, sizeof w);
+  for (int i = 0; i < threads; i++) w[i].job = &job;
+  err = run_workers(w, threads);
+  for (int i = 0; i < threads && !err; i++)
+    for (int k = 0; k < w[i].h.n && !err; k++) {
+      int rc = hits_add(acc, w[i].h.r[k]);
+      if (rc < 0) err = PST_ERR_NOMEM;
+      if (rc) break;
+    }
+  for (int i = 0; i < threads; i++) free(w[i].h.r);
+  return err;
 }
 
-int pst__cascade_scan(const pst__cascade *c, const pst_plane *luma,
-                      int min_size, int max_size, double scale, int step,
-                      int threads, pst_rect **out) {
-  scan_job *job = NULL;
-  worker w[MAX_THREADS];
+static int scan_checked(const pst__cascade *c, const pst_plane *luma,
+                        int min_size, int max_size, double scale, int step,
+                        int threads, const scan_roi *roi, pst_rect **out) {
+  double *f = NULL;
+  hits acc = {0};
   int n;
   pst_err err;
   *out = NULL;
   if (!c || !luma || !luma->data || luma->width <= 0 || luma->height <= 0 ||
       scale <= 1.0 || step < 1)
     return -PST_ERR_ARG;
-  job = malloc(sizeof *job);
-  if (!job) return -PST_ERR_NOMEM;
-  job->c = c;
-  job->luma = luma;
-  job->step = step;
-  atomic_init(&job->next, 0);
-  plan_levels(job, min_size, max_size, scale);
-  threads = PST_CLAMP(threads, 1, PST_MIN(MAX_THREADS, job->nlevels));
-  threads = PST_MAX(threads, 1);
-  memset(w, 0, sizeof w);
-  for (int i = 0; i < threads; i++) w[i].job = job;
-  err = run_workers(w, threads);
-  n = err ? -(int)err : merge_hits(w, threads, out);
-  for (int i = 0; i < threads; i++) free(w[i].h.r);
-  free(job);
-  return n;
+  f = malloc(MAX_LEVELS * sizeof *f);
+  if (!f) return -PST_ERR_NOMEM;
+  n = plan_levels(c, luma, min_size, max_size, scale, f);
+  err = scan_levels(c, luma, f, n, step, threads, roi, &acc);
+  free(f);
+  if (err) {
+    free(acc.r);
+    return -(int)err;
+  }
+  *out = acc.r ? acc.r : malloc(sizeof **out);
+  if (!*out) return -PST_ERR_NOMEM;
+  return acc.n;
+}
+
+int pst__cascade_scan(const pst__cascade *c, const pst_plane *luma,
+                      int min_size, int max_size, double scale, int step,
+                      int threads, pst_rect **out) {
+  return scan_checked(c, luma, min_size, max_size, scale, step, threads, NULL,
+                      out);
+}
+
+int pst__cascade_scan_roi(const pst__cascade *c, const pst_plane *luma,
+                          int min_size, int max_size, double scale, int step,
+                          const pst_rect *centres, int ncentres,
+                          pst_rect **out) {
+  scan_roi roi;
+  memset(&roi, 0, sizeof roi);
+  if (ncentres < 0 || ncentres > 2 || (ncentres > 0 && !centres))
+    return -PST_ERR_ARG;
+  for (int i = 0; i < ncentres; i++) roi.keep[i] = centres[i];
+  roi.nkeep = ncentres;
+  return scan_checked(c, luma, min_size, max_size, scale, step, 1, &roi, out);
 }
 
 /* ---- grouping ---- */
@@ -496,13 +677,50 @@ static void unrotate_box(const pst_plane *p, double deg, pst__face *f) {
   f->angle = deg;
 }
 
+/* The raw hits of `n` levels grouped into faces (strongest first). */
+static int group_hits(const hits *h, const pst__detect_opts *o, pst__face *out,
+                      int max_out) {
+  return h->n > 0 ? pst__group_rects(h->r, h->n, o->min_neighbors, out, max_out)
+                  : 0;
+}
+
+/* With o->first_min, the sizes from first_min up are scanned first. The
+ * smaller ones matter only for a face that counts (SPEC face.count: a
+ * second face counts from 1/3 of the first's width) or when nothing larger
+ * was found, so they are scanned down to a third of the strongest face
+ * (one pyramid step of margin) and not where the strongest face itself
+ * lies (a second face cannot be centred inside the first). All raw hits
+ * are grouped together, as one scan would have. */
 static int detect_once(const pst_plane *luma, const pst__detect_opts *o,
                        pst__face *out, int max_out) {
-  pst_rect *raw = NULL;
-  int n = pst__cascade_scan(&pst__cascade_frontalface_alt2, luma, o->min_size,
-                            o->max_size, o->scale, o->step, o->threads, &raw);
-  if (n > 0) n = pst__group_rects(raw, n, o->min_neighbors, out, max_out);
-  free(raw);
+  const pst__cascade *c = &pst__cascade_frontalface_alt2;
+  double *f = malloc(MAX_LEVELS * sizeof *f);
+  hits h = {0};
+  scan_roi roi;
+  pst__face first;
+  int n, k = 0, lo = 0, ng;
+  pst_err err;
+  if (!f) return -PST_ERR_NOMEM;
+  memset(&roi, 0, sizeof roi);
+  n = plan_levels(c, luma, o->min_size, o->max_size, o->scale, f);
+  if (o->first_min > o->min_size)
+    while (k < n && c->width * f[k] < o->first_min) k++;
+  err = scan_levels(c, luma, f + k, n - k, o->step, o->threads, NULL, &h);
+  if (!err && k > 0) {
+    ng = group_hits(&h, o, &first, 1);
+    if (ng < 0) err = (pst_err)-ng;
+    if (ng > 0) {
+      double need = first.box.w / (3.0 * o->scale);
+      while (lo < k && c->width * f[lo] < need) lo++;
+      roi.skip = first.box;
+      roi.has_skip = 1;
+    }
+    if (!err)
+      err = scan_levels(c, luma, f + lo, k - lo, o->step, o->threads, &roi, &h);
+  }
+  n = err ? -(int)err : group_hits(&h, o, out, max_out);
+  free(h.r);
+  free(f);
   return n;
 }
 

@@ -80,6 +80,9 @@ typedef struct pst__detect_opts {
   int step;          /* window step on each pyramid level, px; 0: 2. 1 gives
                         about 4x the hits (small faces) at 4x the time */
   int threads;       /* pyramid levels scanned in parallel (1..4); 0: 2 */
+  int first_min;     /* > min_size: scan sizes >= first_min first; smaller
+                        ones only down to 1/3 of the strongest face found
+                        (outside it), or all when none was found. 0: off */
 } pst__detect_opts;
 
 typedef struct pst__face {
@@ -100,6 +103,13 @@ int pst__detect_faces(const pst_plane *luma, const pst__detect_opts *o,
 int pst__cascade_scan(const pst__cascade *c, const pst_plane *luma,
                       int min_size, int max_size, double scale, int step,
                       int threads, pst_rect **out) PST_HIDDEN;
+
+/* As pst__cascade_scan on one thread, but only windows whose centre lies
+ * in one of the `ncentres` (0..2, disjoint) rectangles of luma. */
+int pst__cascade_scan_roi(const pst__cascade *c, const pst_plane *luma,
+                          int min_size, int max_size, double scale, int step,
+                          const pst_rect *centres, int ncentres,
+                          pst_rect **out) PST_HIDDEN;
 
 /* OpenCV-style grouping of raw hits: classes of similar rectangles (eps 0.2)
  * with more than min_neighbors members become one averaged rectangle; small
