@@ -50,6 +50,15 @@
  * all skin tones of the London/Canada sets); a cast moves one past these. */
 #define PST__SKIN .skin_a = {2, 38}, .skin_b = {2, 35}
 
+/* The standard's pixel numbers as fractions of 480x640 (crown 50-110 px,
+ * eye line 200-300 px, face width 180-300 px), its light blue, and our
+ * centre and roll tolerances: shared by chsi and chsi-intake. */
+#define PST__CHSI_GEOMETRY                                                     \
+  .crown = {50.0 / 640, 110.0 / 640}, .eye_line = {200.0 / 640, 300.0 / 640},  \
+  .face_width = {180.0 / 480, 300.0 / 480}, .head_height = {0, 0},             \
+  .center_tol = 0.05, .max_roll_deg = 5, .bg_rgb = {100, 197, 255},            \
+  .bg_hue = {190, 225}
+
 static const pst_profile builtin_chsi = {
     .name = "chsi",
     .width = 480,
@@ -63,15 +72,7 @@ static const pst_profile builtin_chsi = {
     .dpi = 300,
     .target_kb_min = 32,
     .target_kb_max = 40,
-    /* The standard's pixel numbers as fractions of 480x640. */
-    .crown = {50.0 / 640, 110.0 / 640},
-    .eye_line = {200.0 / 640, 300.0 / 640},
-    .face_width = {180.0 / 480, 300.0 / 480},
-    .head_height = {0, 0},
-    .center_tol = 0.05,
-    .max_roll_deg = 5,
-    .bg_rgb = {100, 197, 255},
-    .bg_hue = {190, 225},
+    PST__CHSI_GEOMETRY,
     PST__BLUE_BACKGROUND,
     PST__APPEARANCE,
 };
@@ -91,14 +92,7 @@ static const pst_profile builtin_chsi_intake = {
     .dpi = 0,
     .target_kb_min = 32,
     .target_kb_max = 40,
-    .crown = {50.0 / 640, 110.0 / 640},
-    .eye_line = {200.0 / 640, 300.0 / 640},
-    .face_width = {180.0 / 480, 300.0 / 480},
-    .head_height = {0, 0},
-    .center_tol = 0.05,
-    .max_roll_deg = 5,
-    .bg_rgb = {100, 197, 255},
-    .bg_hue = {190, 225},
+    PST__CHSI_GEOMETRY,
     PST__BLUE_BACKGROUND,
     PST__APPEARANCE,
 };
