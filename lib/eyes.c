@@ -216,11 +216,17 @@ static void halve(const pst_plane *p, pst_plane *half) {
     }
 }
 
+/* Which stages of the search pupil_in_patch runs. */
+#define SEARCH_COARSE 1 /* the whole central part, on the patch halved */
+#define SEARCH_FINE 2   /* full size, within 2 px of the coarse best */
+
 /* Pupil in patch coordinates; candidates stay in the central part. The
  * objective costs (candidates x gradients): it is searched on the patch
- * halved, then at full size within 2 px of the coarse best. */
-static pst_err pupil_in_patch(const pst_plane *p, double *px, double *py) {
-  int w = p->width, h = p->height, n, bx = w / 2, by = h / 2, cx, cy;
+ * halved, then at full size within 2 px of the coarse best (or of the
+ * centre when the coarse stage is not run). */
+static pst_err pupil_in_patch(const pst_plane *p, int stages, double *px,
+                              double *py, int *seen) {
+  int w = p->width, h = p->height, n, bx = w / 2, by = h / 2, cx, cy, r;
   grad *g = malloc((size_t)w * h * sizeof *g);
   float *dk = malloc((size_t)w * h * 2 * sizeof *dk), *tmp = dk + w * h;
   uint8_t *hd = malloc((size_t)w * h / 4 + 1);
@@ -228,26 +234,38 @@ static pst_err pupil_in_patch(const pst_plane *p, double *px, double *py) {
   pst_err err = PST_OK;
   *px = w / 2.0;
   *py = h / 2.0;
+  *seen = 0;
   if (!g || !dk || !hd) {
     err = PST_ERR_NOMEM;
     goto out;
   }
-  halve(p, &half);
-  n = collect_gradients(&half, g);
-  darkness(&half, tmp, dk);
+  if (stages & SEARCH_COARSE) {
+    halve(p, &half);
+    n = collect_gradients(&half, g);
+    darkness(&half, tmp, dk);
+  } else {
+    n = 0;
+  }
+  *seen = n > 0;
   if (n > 0) {
     int hw = half.width, hh = half.height;
     best_centre(&half, g, n, dk, hw / 6, hw - hw / 6 - 1, hh / 5,
                 hh - hh / 5 - 1, &bx, &by);
     bx = 2 * bx, by = 2 * by;
+    *px = bx + 0.5, *py = by + 0.5; /* the middle of the 2x2 block */
   }
+  if (!(stages & SEARCH_FINE)) goto out;
   n = collect_gradients(p, g);
   darkness(p, tmp, dk);
   if (n == 0) goto out;
+  *seen = 1;
   cx = bx, cy = by;
-  best_centre(p, g, n, dk, PST_MAX(cx - 2, w / 6),
-              PST_MIN(cx + 3, w - w / 6 - 1), PST_MAX(cy - 2, h / 5),
-              PST_MIN(cy + 3, h - h / 5 - 1), &bx, &by);
+  /* Without the coarse stage the caller's point is a coarse best of a
+   * wider window: a little more room. */
+  r = stages & SEARCH_COARSE ? 2 : 3;
+  best_centre(p, g, n, dk, PST_MAX(cx - r, w / 6),
+              PST_MIN(cx + r + 1, w - w / 6 - 1), PST_MAX(cy - r, h / 5),
+              PST_MIN(cy + r + 1, h - h / 5 - 1), &bx, &by);
   *px = bx;
   *py = by;
 out:
@@ -257,18 +275,25 @@ out:
   return err;
 }
 
-/* Refines an eye at src point e, window side `side` source px. */
-static pst_err refine(const pst_plane *luma, pst_point *e, double side,
-                      double deg) {
+/* Refines an eye at src point e, window side `side` source px, with the
+ * search `stages`. */
+static pst_err refine_by(const pst_plane *luma, pst_point *e, double side,
+                         double deg, int stages, int *seen) {
   frame f = frame_make(e->x, e->y, side / REFINE, deg, REFINE, REFINE);
   pst_plane patch = {0};
   double u, v;
   pst_err err = sample(luma, &f, &patch);
   if (!err) err = erode(&patch);
-  if (!err) err = pupil_in_patch(&patch, &u, &v);
+  if (!err) err = pupil_in_patch(&patch, stages, &u, &v, seen);
   if (!err) *e = frame_to_src(&f, u + 0.5, v + 0.5);
   free(patch.data);
   return err;
+}
+
+static pst_err refine(const pst_plane *luma, pst_point *e, double side,
+                      double deg) {
+  int seen;
+  return refine_by(luma, e, side, deg, SEARCH_COARSE | SEARCH_FINE, &seen);
 }
 
 /* ---- eye pair from the cascade ---- */
@@ -342,6 +367,42 @@ static pst_err cascade_pair(const pst_plane *luma, const frame *crop,
   return err;
 }
 
+/* Search window of the gradient-only pair, and how far (box widths) a pupil
+ * may lie from its mean position before the pair is not believed. */
+#define WIDE_SIDE 0.18
+#define GEO_TOL 0.09
+
+/* An upright face fixes its eyes to within ~8% of the box width around the
+ * mean positions: the pupils are searched there by gradients alone (a
+ * coarse window, then the usual one), with no eye cascade. *ok is 0 when
+ * the pair does not look like a pair of eyes. */
+static pst_err gradient_pair(const pst_plane *luma, const pst_rect *b,
+                             pst__eyes *out, int *ok) {
+  pst_point g[2] = {{b->x + GEO_LX * b->w, b->y + GEO_Y * b->h},
+                    {b->x + GEO_RX * b->w, b->y + GEO_Y * b->h}};
+  pst_point e[2] = {g[0], g[1]};
+  pst_err err = PST_OK;
+  int seen = 1;
+  *ok = 0;
+  /* A window with no strong gradient has no eye: the cascade decides. */
+  for (int i = 0; i < 2 && !err && seen; i++) {
+    err = refine_by(luma, &e[i], WIDE_SIDE * b->w, 0.0, SEARCH_COARSE, &seen);
+    if (!err && seen)
+      err = refine_by(luma, &e[i], 0.14 * b->w, 0.0,
+                      SEARCH_COARSE | SEARCH_FINE, &seen);
+  }
+  if (err || !seen) return err;
+  double dx = e[1].x - e[0].x, dy = fabs(e[1].y - e[0].y);
+  for (int i = 0; i < 2; i++)
+    if (hypot(e[i].x - g[i].x, e[i].y - g[i].y) > GEO_TOL * b->w) return err;
+  if (dx < 0.28 * b->w || dx > 0.50 * b->w || dy > 0.15 * dx) return err;
+  out->left = e[0];
+  out->right = e[1];
+  out->estimated = 0;
+  *ok = 1;
+  return err;
+}
+
 pst_err pst__detect_eyes(const pst_plane *luma, const pst__face *face,
                          pst__eyes *out) {
   const pst_rect *b;
@@ -352,6 +413,10 @@ pst_err pst__detect_eyes(const pst_plane *luma, const pst__face *face,
       face->box.h <= 0)
     return PST_ERR_ARG;
   b = &face->box;
+  if (face->angle == 0) {
+    err = gradient_pair(luma, b, out, &found);
+    if (err || found) return err;
+  }
   double k = (double)b->w / FACE_W;
   int ch = (int)lround((BAND_BOT - BAND_TOP) * b->h / k);
   double bcx = b->x + b->w / 2.0, bcy = b->y + b->h / 2.0;
