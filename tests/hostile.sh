@@ -9,8 +9,9 @@
 # tsan: photobatch -j 8 over the corpus, built with -fsanitize=thread.
 set -u
 MODE=${1:-quick}
-B=${PST_BUILD:?}
-H=${PST_HOSTILE:?}
+# Tools run from a scratch working directory: make both paths absolute.
+B=$(cd "${PST_BUILD:?}" && pwd)
+H=$(cd "${PST_HOSTILE:?}" && pwd)
 T_BOUND=${PST_HOSTILE_SECONDS:-60}     # seconds per file, any tool
 # 100 Mpx (the default limit) in RGB is 300 MB; the worst legitimate file
 # here (8000x8000) takes 200 MB. 800 MB catches a limit that does not hold.
