@@ -37,12 +37,12 @@ pst_err pst__box_mean(const float *src, int w, int h, int ch, int r,
    * strided prefix sum over the whole image. */
   for (int x = 0; x < w; x++) {
     for (int y = 0; y < h; y++)
-      memcpy(col + (size_t)y * ch, dst + ((size_t)y * w + x) * ch,
-             ch * sizeof *col);
+      for (int c = 0; c < ch; c++)
+        col[(size_t)y * ch + c] = dst[((size_t)y * w + x) * ch + c];
     box_line(col, colo, h, ch, ch, r, acc);
     for (int y = 0; y < h; y++)
-      memcpy(dst + ((size_t)y * w + x) * ch, colo + (size_t)y * ch,
-             ch * sizeof *col);
+      for (int c = 0; c < ch; c++)
+        dst[((size_t)y * w + x) * ch + c] = colo[(size_t)y * ch + c];
   }
   err = PST_OK;
 out:
@@ -80,7 +80,7 @@ pst_err pst__guided_coeffs(const float *I, const float *p, int w, int h, int r,
                            float eps, float *a, float *b) {
   size_t n = (size_t)w * h;
   float *st = calloc(n * 13, sizeof *st);
-  float *ab = malloc(n * 4 * sizeof *ab);
+  float *ab = calloc(n * 4, sizeof *ab);
   pst_err err = PST_ERR_NOMEM;
   if (!st || !ab) goto out;
   for (size_t i = 0; i < n; i++) {
@@ -191,48 +191,94 @@ static void blend_px(uint8_t *px, int a8, const float *F, const float *B,
   }
 }
 
+/* Sum of the 8 cell channels over cells x0..x1, y0..y1 (clipped) from the
+ * summed-area table S ((gw+1) x (gh+1) x 8). */
+static void window_sum(const double *S, int gw, int gh, int x0, int y0, int x1,
+                       int y1, double *o) {
+  size_t sw = (size_t)gw + 1;
+  x0 = PST_MAX(x0, 0), y0 = PST_MAX(y0, 0);
+  x1 = PST_MIN(x1, gw - 1) + 1, y1 = PST_MIN(y1, gh - 1) + 1;
+  for (int k = 0; k < 8; k++)
+    o[k] =
+        S[((size_t)y1 * sw + x1) * 8 + k] - S[((size_t)y0 * sw + x1) * 8 + k] -
+        S[((size_t)y1 * sw + x0) * 8 + k] + S[((size_t)y0 * sw + x0) * 8 + k];
+}
+
 /* Local person (alpha >= 247) and wall (alpha <= 8) colours on a grid
- * f times coarser than the image: cell sums of the selected pixels, box
- * means over about r pixels, normalised; cells with no selected pixel in
- * reach take a 4x wider window, then the global mean. 8 floats per cell:
- * F rgb, F weight, B rgb, B weight (weights 1 once normalised). */
+ * f times coarser than the image: cell sums of the selected pixels, summed
+ * over about r pixels, normalised; a colour with nothing in reach takes a
+ * 4x wider window, then the global mean. Only the cells the soft pixels
+ * read (theirs and the neighbours of the bilinear lookup) are worked out.
+ * 8 floats per cell: F rgb, F weight, B rgb, B weight (weights 1 once
+ * normalised). */
 static pst_err coarse_fb(const uint8_t *rgb, const uint8_t *alpha, int w, int h,
                          int f, int r, float **out, int *cw, int *ch) {
   int gw = (w + f - 1) / f, gh = (h + f - 1) / f, rc = PST_MAX(1, r / f);
-  size_t gn = (size_t)gw * gh;
-  float *g = calloc(gn * 8, sizeof *g), *wide = NULL;
-  double tot[8] = {0};
+  size_t gn = (size_t)gw * gh, sw = (size_t)gw + 1;
+  float *g = calloc(gn * 8, sizeof *g);
+  double *S = calloc(sw * (gh + 1) * 8, sizeof *S);
+  uint8_t *need = calloc(gn, 1);
   pst_err err = PST_ERR_NOMEM;
-  if (!g || !(wide = malloc(gn * 8 * sizeof *wide))) goto out;
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      size_t i = (size_t)y * w + x;
-      float *c = g + ((size_t)(y / f) * gw + x / f) * 8;
-      int o = alpha[i] >= 247 ? 0 : alpha[i] <= 8 ? 4 : -1;
-      if (o < 0) continue;
-      c[o] += rgb[i * 3], c[o + 1] += rgb[i * 3 + 1];
-      c[o + 2] += rgb[i * 3 + 2], c[o + 3] += 1;
+  if (!g || !S || !need) goto out;
+  for (int y = 0; y < h; y++) {
+    const uint8_t *a = alpha + (size_t)y * w, *p = rgb + (size_t)y * w * 3;
+    float *row = g + (size_t)(y / f) * gw * 8;
+    uint8_t *nrow = need + (size_t)(y / f) * gw;
+    for (int x0 = 0, cx = 0; x0 < w; x0 += f, cx++) {
+      float *c = row + (size_t)cx * 8;
+      for (int x = x0; x < PST_MIN(x0 + f, w); x++) {
+        int o = a[x] >= 247 ? 0 : a[x] <= 8 ? 4 : -1;
+        if (a[x] > 0 && a[x] < 255) nrow[cx] = 1;
+        if (o < 0) continue;
+        c[o] += p[x * 3], c[o + 1] += p[x * 3 + 1];
+        c[o + 2] += p[x * 3 + 2], c[o + 3] += 1;
+      }
     }
-  for (size_t i = 0; i < gn * 8; i++) tot[i % 8] += g[i];
-  memcpy(wide, g, gn * 8 * sizeof *g);
-  if ((err = pst__box_mean(g, gw, gh, 8, rc, g)) ||
-      (err = pst__box_mean(wide, gw, gh, 8, rc * 4 + 4, wide)))
-    goto out;
-  for (size_t i = 0; i < gn; i++)
-    for (int o = 0; o < 8; o += 4) {
-      float *c = g + i * 8 + o;
-      const float *src = c[3] > 1e-6f ? c : wide + i * 8 + o;
-      for (int k = 0; k < 3; k++)
-        c[k] = src[3] > 1e-6f   ? src[k] / src[3]
-               : tot[o + 3] > 0 ? (float)(tot[o + k] / tot[o + 3])
-                                : 0.f;
-      c[3] = 1;
+  }
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      for (int k = 0; k < 8; k++)
+        S[((size_t)(y + 1) * sw + x + 1) * 8 + k] =
+            g[((size_t)y * gw + x) * 8 + k] +
+            S[((size_t)y * sw + x + 1) * 8 + k] +
+            S[((size_t)(y + 1) * sw + x) * 8 + k] -
+            S[((size_t)y * sw + x) * 8 + k];
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++) {
+      float *c = g + ((size_t)y * gw + x) * 8;
+      double loc[8], wide[8], tot[8];
+      int use = 0;
+      for (int dy = -1; dy <= 1 && !use; dy++)
+        for (int dx = -1; dx <= 1 && !use; dx++) {
+          int xx = x + dx, yy = y + dy;
+          use = xx >= 0 && yy >= 0 && xx < gw && yy < gh &&
+                need[(size_t)yy * gw + xx];
+        }
+      if (!use) continue;
+      window_sum(S, gw, gh, x - rc, y - rc, x + rc, y + rc, loc);
+      for (int o = 0; o < 8; o += 4) {
+        const double *src = loc;
+        if (loc[o + 3] <= 0.5) {
+          int R = rc * 4 + 4;
+          window_sum(S, gw, gh, x - R, y - R, x + R, y + R, wide);
+          src = wide;
+          if (wide[o + 3] <= 0.5) {
+            window_sum(S, gw, gh, 0, 0, gw - 1, gh - 1, tot);
+            src = tot;
+          }
+        }
+        for (int k = 0; k < 3; k++)
+          c[o + k] = src[o + 3] > 0.5 ? (float)(src[o + k] / src[o + 3]) : 0.f;
+        c[o + 3] = 1;
+      }
     }
   *out = g, *cw = gw, *ch = gh;
   g = NULL;
+  err = PST_OK;
 out:
   free(g);
-  free(wide);
+  free(S);
+  free(need);
   return err;
 }
 
@@ -263,10 +309,10 @@ pst_err pst__decontaminate(pst_image *img, const pst__matte *m,
   pst_err err = PST_ERR_ARG;
   if (!img || !m || !m->alpha || m->w != img->width || m->h != img->height)
     goto out;
-  /* The wall and person colours vary slowly: a grid of cells a quarter of
-   * the window wide holds them, at a sixteenth of the full-size cost. */
+  /* The wall and person colours vary slowly: a grid of cells a third of
+   * the window wide holds them, at a ninth of the full-size cost. */
   r = PST_MAX(3, PST_MAX(m->w, m->h) / 60);
-  f = PST_MAX(1, r / 4);
+  f = PST_MAX(1, r / 3);
   if ((err = coarse_fb(img->px, m->alpha, m->w, m->h, f, r, &g, &gw, &gh)))
     goto out;
   for (int y = 0; y < m->h; y++)

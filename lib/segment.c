@@ -21,9 +21,11 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define CAP_INF (1 << 26)
 #define GAMMA 50.0
 #define GC_ITERS 2
-#define CUT_MAX 160 /* longest side of the graph cut */
-#define NOISE_RGB 6.f
-#define NCAND 16 /* wall noise allowance of the two-colour alpha */
+#define CUT_FAST 96   /* longest side of the fast mode's cut */
+#define CUT_MAX 160   /* longest side of the graph cut */
+#define NOISE_RGB 6.f /* wall noise allowance of the two-colour alpha */
+#define NOISE_HI 10.f /* and person texture allowance at the other end */
+#define NCAND 16
 
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
@@ -39,6 +41,10 @@ typedef struct seg {
   float *prior; /* P(person) from the shape model */
   uint8_t *lab; /* 1 person */
   geom g;
+  float noise_lo, noise_hi;
+  /* Effort: mixture components, cut iterations, 4- instead of 8-connected
+   * grid, pixel step of the first mixture fit (fast mode spends less). */
+  int ncomp, iters, conn4, step;
 } seg;
 
 /* ------------------------------------------------------------------ */
@@ -303,7 +309,7 @@ static void gmm_fit(gmm *m, const seg *s, const uint8_t *sel, uint8_t *comp,
       return;
     }
     memcpy(cen[nc++], s->rgb + first * 3, sizeof cen[0]);
-    while (nc < NCOMP) {
+    while (nc < s->ncomp) {
       float bd = -1;
       size_t bi = first;
       for (size_t i = 0; i < n; i += 3) {
@@ -321,11 +327,11 @@ static void gmm_fit(gmm *m, const seg *s, const uint8_t *sel, uint8_t *comp,
     }
     for (int it = 0; it < 3; it++) {
       memset(a, 0, sizeof a);
-      for (size_t i = 0; i < n; i++) {
+      for (size_t i = 0; i < n; i += (size_t)s->step) {
         float bd = 1e30f;
         int bk = 0;
         if (!sel[i]) continue;
-        for (int k = 0; k < NCOMP; k++) {
+        for (int k = 0; k < s->ncomp; k++) {
           float e0 = s->rgb[i * 3] - cen[k][0],
                 e1 = s->rgb[i * 3 + 1] - cen[k][1],
                 e2 = s->rgb[i * 3 + 2] - cen[k][2];
@@ -335,7 +341,7 @@ static void gmm_fit(gmm *m, const seg *s, const uint8_t *sel, uint8_t *comp,
         comp[i] = (uint8_t)bk;
         acc_add(&a[bk], s->rgb + i * 3);
       }
-      for (int k = 0; k < NCOMP; k++)
+      for (int k = 0; k < s->ncomp; k++)
         if (a[k].n > 0)
           for (int c = 0; c < 3; c++) cen[k][c] = (float)(a[k].s[c] / a[k].n);
     }
@@ -347,7 +353,7 @@ static void gmm_fit(gmm *m, const seg *s, const uint8_t *sel, uint8_t *comp,
       acc_add(&a[comp[i]], s->rgb + i * 3);
     }
   }
-  gmm_from_acc(m, a, NCOMP);
+  gmm_from_acc(m, a, s->ncomp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -386,7 +392,8 @@ static void bk_free(bk *g) {
   free(g->orph);
 }
 
-static pst_err bk_alloc(bk *g, int w, int h) {
+/* conn4: only the 4 axis neighbours (the even directions) are linked. */
+static pst_err bk_alloc(bk *g, int w, int h, int conn4) {
   size_t n = (size_t)w * h;
   memset(g, 0, sizeof *g);
   g->w = w, g->h = h, g->n = (int)n;
@@ -408,7 +415,7 @@ static pst_err bk_alloc(bk *g, int w, int h) {
         int qx = x + DX[k], qy = y + DY[k];
         if (qx >= 0 && qx < w && qy >= 0 && qy < h) v |= (uint8_t)(1 << k);
       }
-      g->valid[(size_t)y * w + x] = v;
+      g->valid[(size_t)y * w + x] = conn4 ? (uint8_t)(v & 0x55) : v;
     }
   return PST_OK;
 }
@@ -692,7 +699,7 @@ static pst_err graph_cut(seg *s) {
   bk g;
   pst_err err;
   memset(&g, 0, sizeof g);
-  if ((err = bk_alloc(&g, s->w, s->h)) || !comp || !sel || !nl) {
+  if ((err = bk_alloc(&g, s->w, s->h, s->conn4)) || !comp || !sel || !nl) {
     err = PST_ERR_NOMEM;
     goto out;
   }
@@ -709,12 +716,12 @@ static pst_err graph_cut(seg *s) {
   }
   make_nlinks(s, &g, edge_beta(s), nl);
   {
-    for (int it = 0; it < GC_ITERS; it++) {
+    for (int it = 0; it < s->iters; it++) {
       memcpy(g.cap, nl, n * 8 * sizeof *nl);
       set_tlinks(s, &g, &fg, &bg);
       bk_run(&g);
       for (size_t i = 0; i < n; i++) s->lab[i] = g.tree[i] == TREE_S;
-      if (it + 1 == GC_ITERS) break;
+      if (it + 1 == s->iters) break;
       for (size_t i = 0; i < n; i++) sel[i] = s->lab[i];
       gmm_fit(&fg, s, sel, comp, 0);
       for (size_t i = 0; i < n; i++) sel[i] = !s->lab[i];
@@ -843,8 +850,8 @@ static float two_colour_alpha(const seg *s, const uint8_t *I, const float *B,
     if (res < best) best = res, ba = t, bl2 = l2;
   }
   if (bl2 > 0) {
-    float m = NOISE_RGB / sqrtf(bl2);
-    ba = PST_CLAMP((ba - m) / (1 - m), 0.f, 1.f);
+    float m = s->noise_lo / sqrtf(bl2), m2 = s->noise_hi / sqrtf(bl2);
+    ba = PST_CLAMP((ba - m) / PST_MAX(1 - m - m2, 0.1f), 0.f, 1.f);
   }
   return ba;
 }
@@ -906,6 +913,32 @@ out:
   return err;
 }
 
+/* Soft pixels well inside (outside) the refined silhouette are texture of
+ * the hair or noise of the wall, not coverage: those farther than rin
+ * (rout) pixels from the alpha 0.5 contour are made solid. The contour
+ * itself keeps its colour alpha. */
+static pst_err snap_far(uint8_t *alpha, int w, int h, int rin, int rout) {
+  uint8_t *cp = malloc((size_t)w * h);
+  if (!cp) return PST_ERR_NOMEM;
+  memcpy(cp, alpha, (size_t)w * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t i = (size_t)y * w + x;
+      int in = cp[i] >= 128, r = in ? rin : rout, near = 0;
+      if (cp[i] == 0 || cp[i] == 255 || r <= 0) continue;
+      for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(h - 1, y + r) && !near;
+           yy++)
+        for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r); xx++)
+          if ((cp[(size_t)yy * w + xx] >= 128) != in) {
+            near = 1;
+            break;
+          }
+      if (!near) alpha[i] = in ? 255 : 0;
+    }
+  free(cp);
+  return PST_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry                                                               */
 
@@ -950,9 +983,19 @@ void pst__matte_free(pst__matte *m) {
   m->w = m->h = 0;
 }
 
+/* The cut's labels at another size (bilinear, halfway). */
+static void upsample_labels(const seg *s, int ow, int oh, uint8_t *alpha) {
+  double kx = (double)s->w / ow, ky = (double)s->h / oh;
+  for (int y = 0; y < oh; y++)
+    for (int x = 0; x < ow; x++)
+      alpha[(size_t)y * ow + x] =
+          label_at(s, (x + 0.5) * kx - 0.5, (y + 0.5) * ky - 0.5) >= 0.5f ? 255
+                                                                          : 0;
+}
+
 pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   seg s;
-  int W, H, wm, ow, oh;
+  int W, H, wm, cm, ow, oh, fast;
   double k;
   size_t n;
   pst_err err;
@@ -961,12 +1004,23 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   memset(out, 0, sizeof *out);
   if (!in || (err = check_input(in))) return in ? err : PST_ERR_ARG;
   W = in->img->width, H = in->img->height;
+  fast = !in->out_w;
   wm = PST_MIN(in->work_max ? in->work_max : 128, CUT_MAX);
   k = PST_MIN(1.0, (double)wm / PST_MAX(W, H));
+  ow = in->out_w ? in->out_w : PST_MAX(1, (int)lrint(W * k));
+  oh = in->out_h ? in->out_h : PST_MAX(1, (int)lrint(H * k));
+  /* The fast check only needs the silhouette: a coarser, cheaper cut,
+   * brought up to the working resolution. */
+  cm = fast ? PST_MIN(wm, CUT_FAST) : wm;
+  k = PST_MIN(1.0, (double)cm / PST_MAX(W, H));
   s.w = PST_MAX(1, (int)lrint(W * k)), s.h = PST_MAX(1, (int)lrint(H * k));
-  ow = in->out_w ? in->out_w : s.w, oh = in->out_h ? in->out_h : s.h;
+  s.ncomp = fast ? 3 : NCOMP;
+  s.iters = fast ? 1 : GC_ITERS;
+  s.conn4 = fast;
+  s.step = fast ? 2 : 1;
   n = (size_t)s.w * s.h;
   make_geom(in, (double)s.w / W, &s.g);
+  s.noise_lo = NOISE_RGB, s.noise_hi = NOISE_HI;
   err = PST_ERR_NOMEM;
   s.rgb = malloc(n * 3 * sizeof *s.rgb);
   s.tri = malloc(n), s.lab = malloc(n);
@@ -978,7 +1032,10 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   if ((err = graph_cut(&s))) goto out;
   if (ow == s.w && oh == s.h) {
     for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;
-  } else if ((err = band_matte(&s, in->img, ow, oh, out->alpha))) {
+  } else if (fast) {
+    upsample_labels(&s, ow, oh, out->alpha);
+  } else if ((err = band_matte(&s, in->img, ow, oh, out->alpha)) ||
+             (err = snap_far(out->alpha, ow, oh, 1, 0))) {
     goto out;
   }
   out->w = ow, out->h = oh;

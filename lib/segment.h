@@ -3,10 +3,14 @@
  * pst__segment cuts the person from the background GrabCut-style (Gaussian
  * mixture colour models seeded from the face and the image border, a shape
  * prior for the head and shoulders, a graph cut on the 8-connected grid) at a
- * reduced working resolution, then refines a soft matte at the output
- * resolution with a colour guided filter and a local foreground/background
- * colour estimate. pst__composite puts the person on a new background and
- * removes the old background's contribution from the edge pixels.
+ * reduced working resolution (<= 160 px), then works out a soft matte at the
+ * output resolution in a narrow band around the cut's boundary from a local
+ * two-colour model (alpha = position of the pixel on the line from the local
+ * wall colour to the nearest-fitting local person colour). Without an output
+ * size (the fast check) the cut is coarser and cheaper (<= 96 px, 3
+ * colour components, one pass, 4-connected) and only its labels come back.
+ * pst__composite puts the person on a new background and removes the old
+ * background's contribution from the edge pixels.
  *
  * All functions are safe to call from any thread: they keep no state between
  * calls and allocate their work buffers per call. */

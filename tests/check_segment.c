@@ -114,6 +114,17 @@ START_TEST(drawn_portrait_matte_at_output_size_follows_the_silhouette) {
   /* Shoulders touching the bottom edge stay person. */
   ck_assert_int_ge(m.alpha[399 * 300 + 60], 200);
   ck_assert_int_ge(m.alpha[399 * 300 + 240], 200);
+  /* Partial alpha only right at the contour: a soft pixel inside the
+   * person with no wall pixel (alpha < 128) next to it is texture. */
+  for (int y = 1; y < 399; y++)
+    for (int x = 1; x < 299; x++) {
+      int a = m.alpha[y * 300 + x], near = 0;
+      if (a < 128 || a == 255) continue;
+      for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++)
+          near |= m.alpha[(y + dy) * 300 + x + dx] < 128;
+      ck_assert_msg(near, "soft alpha %d inside the person at %d,%d", a, x, y);
+    }
   pst__matte_free(&m);
   pst_image_destroy(img);
   free(truth);
@@ -338,17 +349,18 @@ static void real_scores(const char *name, double *iou, double *band) {
   free(tem);
 }
 
-/* Bounds just above what the matte reaches today (IoU 0.993, band 0.06 on
- * both): a regression in the cut or the edge model fails them. 121_03 is
- * the white shirt on a light wall. */
+/* Bounds just outside what the matte reaches today (IoU 0.994 on both,
+ * band 0.056 / 0.060): a regression in the cut or the edge model fails
+ * them. 121_03 is the white shirt on a light wall. */
 START_TEST(real_photos_match_their_keyed_mattes) {
   static const char *names[] = {"london/008_03", "london/121_03"};
   TU_NEED_REAL();
   for (int i = 0; i < 2; i++) {
     double iou, band;
     real_scores(names[i], &iou, &band);
+    fprintf(stderr, "keyed %s: IoU %.3f band %.3f\n", names[i], iou, band);
     ck_assert_msg(iou >= 0.985, "%s: IoU %.4f", names[i], iou);
-    ck_assert_msg(band <= 0.08, "%s: band error %.4f", names[i], band);
+    ck_assert_msg(band <= 0.07, "%s: band error %.4f", names[i], band);
   }
 }
 END_TEST
@@ -447,8 +459,8 @@ static void quality_scores(const char *name, int wall, double *iou,
   free(tem);
 }
 
-/* Bounds a little outside today's figures (IoU 0.997/0.996/0.979, band
- * 0.053/0.054/0.134, halo 0.8/0.1/6.6); the plaster and the room are the
+/* Bounds a little outside today's figures (IoU 0.996/0.996/0.980, band
+ * 0.046/0.045/0.127, halo 0.9/0.1/6.8); the plaster and the room are the
  * hard walls of the quality set. */
 START_TEST(composites_on_new_walls_match_their_exact_alpha) {
   static const struct {
@@ -456,9 +468,9 @@ START_TEST(composites_on_new_walls_match_their_exact_alpha) {
     int wall;
     double iou, band, halo;
   } cases[] = {
-      {"london/017_03", TRUTH_WALL_PLASTER, 0.99, 0.07, 3},
-      {"london/022_03", TRUTH_WALL_DARKBLUE, 0.99, 0.07, 3},
-      {"london/017_03", TRUTH_WALL_INDOOR, 0.97, 0.15, 8},
+      {"london/017_03", TRUTH_WALL_PLASTER, 0.99, 0.055, 2},
+      {"london/022_03", TRUTH_WALL_DARKBLUE, 0.99, 0.055, 2},
+      {"london/017_03", TRUTH_WALL_INDOOR, 0.97, 0.14, 8},
   };
   TU_NEED_REAL();
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

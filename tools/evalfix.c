@@ -1,7 +1,7 @@
 /* evalfix: photofix over the quality set of tests/mkquality.c, scored
  * against the true alpha of each composite.
  *
- *   evalfix [-v] [-w DIR] [-n N] QUALITYDIR
+ *   evalfix [-v] [-w DIR] [-n N] [-s N] QUALITYDIR
  *
  * For every file of QUALITYDIR/MANIFEST: pst_fix_mem with the chsi profile;
  * the pass rate (pst_fix_ok) and every refusal with its reason. Where the
@@ -17,7 +17,10 @@
  * Output pixels whose source lies outside the input (canvas extended by
  * photofix) have no truth and are left out. Figures per wall, for the
  * EXIF-rotated copies, and overall. -w DIR writes each output JPEG there,
- * -n N stops after N files, -v prints every file. */
+ * -n N stops after N files, -s N takes every Nth file, -v prints every
+ * file. The band error is also split (in brackets) into the part on
+ * partial true alpha (hair, the edge's own pixels) and on solid truth inside
+ * and outside the silhouette (cut errors). */
 #include "photostd.h"
 
 #include <math.h>
@@ -42,6 +45,8 @@ typedef struct row {
 typedef struct score {
   int ok, scored;
   double iou, band, halo, ms;
+  double b_soft, b_hin, b_hout, b_sgn,
+      b_shard; /* band error split: see measure() */
   char reason[64];
 } score;
 
@@ -173,13 +178,25 @@ static void measure(const float *t, const uint8_t *known, const uint8_t *m,
                     const uint8_t *rgb, score *sc) {
   static int d[OW * OH];
   double inter = 0, uni = 0, be = 0, bn = 0, hs[3] = {0, 0, 0}, hn = 0;
-  double lab[3], blue[3], mean[3];
+  double lab[3], blue[3], mean[3], bs = 0, bi = 0, bo = 0, sg = 0, sh = 0;
   edge_distance(t, d);
   for (int i = 0; i < OW * OH; i++) {
     int tb = t[i] < 0.5f, ob = m[i] < 128;
     if (!known[i]) continue;
     inter += tb && ob, uni += tb || ob;
-    if (d[i] >= 0 && d[i] <= 10) be += fabs(m[i] / 255.0 - t[i]), bn++;
+    if (d[i] >= 0 && d[i] <= 10) {
+      /* Split: partial true alpha (hair, the edge's own pixels), and solid
+       * truth inside / outside the silhouette. */
+      double e = fabs(m[i] / 255.0 - t[i]);
+      be += e, bn++;
+      if (t[i] > 0.05f && t[i] < 0.95f)
+        bs += e, sg += m[i] / 255.0 - t[i],
+            sh += (m[i] == 0 || m[i] == 255) * e;
+      else if (tb)
+        bo += e;
+      else
+        bi += e;
+    }
     if (tb && d[i] >= 0 && d[i] <= 3 && t[i] <= 0.05f) {
       for (int c = 0; c < 3; c++) hs[c] += rgb[i * 3 + c];
       hn++;
@@ -187,6 +204,9 @@ static void measure(const float *t, const uint8_t *known, const uint8_t *m,
   }
   sc->iou = uni ? inter / uni : 1;
   sc->band = bn ? be / bn : 0;
+  sc->b_soft = bn ? bs / bn : 0, sc->b_hin = bn ? bi / bn : 0;
+  sc->b_hout = bn ? bo / bn : 0, sc->b_sgn = bn ? sg / bn : 0;
+  sc->b_shard = bn ? sh / bn : 0;
   for (int c = 0; c < 3; c++) mean[c] = hn ? hs[c] / hn : BLUE[c];
   to_lab(mean, lab);
   to_lab(BLUE, blue);
@@ -194,6 +214,21 @@ static void measure(const float *t, const uint8_t *known, const uint8_t *m,
                   (lab[1] - blue[1]) * (lab[1] - blue[1]) +
                   (lab[2] - blue[2]) * (lab[2] - blue[2]));
   sc->scored = 1;
+}
+
+/* Diagnostic (env EVALFIX_DUMP=DIR): truth | ours side by side, PGM. */
+static void dump(const char *dir, const row *rw, const float *t,
+                 const uint8_t *m) {
+  char path[4096];
+  FILE *f;
+  snprintf(path, sizeof path, "%s/%s.pgm", dir, rw->file);
+  if (!(f = fopen(path, "wb"))) return;
+  fprintf(f, "P5 %d %d 255\n", 2 * OW, OH);
+  for (int y = 0; y < OH; y++) {
+    for (int x = 0; x < OW; x++) fputc((int)lrintf(t[y * OW + x] * 255), f);
+    fwrite(m + y * OW, 1, OW, f);
+  }
+  fclose(f);
 }
 
 static void score_truth(const char *dir, const row *rw, pst_fix_result *r,
@@ -217,7 +252,10 @@ static void score_truth(const char *dir, const row *rw, pst_fix_result *r,
     goto out;
   }
   warp_truth(a, w, h, crop, t, known);
+  if (getenv("EVALFIX_ORACLE")) /* diagnostic: the truth cut at 0.5 */
+    for (int i = 0; i < OW * OH; i++) m[i] = t[i] >= 0.5f ? 255 : 0;
   measure(t, known, m, pst_image_cpixels(out), sc);
+  if (getenv("EVALFIX_DUMP")) dump(getenv("EVALFIX_DUMP"), rw, t, m);
 out:
   pst_image_destroy(out);
   free(a);
@@ -236,7 +274,7 @@ static void summary(const char *label, const row *rows, const score *sc, int n,
                     const char *wall, int rotated_only) {
   static double v[3][MAXF];
   int k = 0, tot = 0, ok = 0, meet[3] = {0, 0, 0};
-  double sum[3] = {0, 0, 0}, ms = 0;
+  double sum[3] = {0, 0, 0}, ms = 0, split[5] = {0, 0, 0, 0, 0};
   for (int i = 0; i < n; i++) {
     if (wall && strcmp(rows[i].wall, wall)) continue;
     if (rotated_only && rows[i].orient == 1) continue;
@@ -248,6 +286,9 @@ static void summary(const char *label, const row *rows, const score *sc, int n,
     meet[0] += sc[i].iou >= 0.97, meet[1] += sc[i].band <= 0.03;
     meet[2] += sc[i].halo <= 6;
     for (int j = 0; j < 3; j++) sum[j] += v[j][k];
+    split[0] += sc[i].b_soft, split[1] += sc[i].b_hin;
+    split[2] += sc[i].b_hout, split[3] += sc[i].b_sgn;
+    split[4] += sc[i].b_shard;
     k++;
   }
   if (!tot) return;
@@ -261,6 +302,10 @@ static void summary(const char *label, const row *rows, const score *sc, int n,
            sum[0] / k, v[0][k / 2], 100.0 * meet[0] / k, sum[1] / k,
            v[1][k / 2], 100.0 * meet[1] / k, sum[2] / k, v[2][k / 2],
            100.0 * meet[2] / k);
+    printf("  [band soft %.3f (signed %+.3f, ours solid %.3f) in %.3f out "
+           "%.3f]",
+           split[0] / k, split[3] / k, split[4] / k, split[1] / k,
+           split[2] / k);
   }
   printf("\n");
 }
@@ -328,7 +373,7 @@ int main(int argc, char **argv) {
   static const char *const walls[] = {"white",   "beige",    "gradient",
                                       "plaster", "darkblue", "indoor"};
   const char *dir = NULL, *wdir = NULL;
-  int verbose = 0, limit = MAXF, n, fails = 0;
+  int verbose = 0, limit = MAXF, stride = 1, n, fails = 0;
   pst_profile *prof = NULL;
   pst_fix_opts *o = pst_fix_opts_create();
   for (int i = 1; i < argc; i++) {
@@ -338,16 +383,23 @@ int main(int argc, char **argv) {
       wdir = argv[++i];
     else if (!strcmp(argv[i], "-n") && i + 1 < argc)
       limit = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+      stride = atoi(argv[++i]) > 1 ? atoi(argv[i]) : 1;
     else
       dir = argv[i];
   }
   if (!dir || !o || pst_profile_builtin("chsi", &prof) != PST_OK) {
-    fprintf(stderr, "usage: evalfix [-v] [-w DIR] [-n N] QUALITYDIR\n");
+    fprintf(stderr, "usage: evalfix [-v] [-w DIR] [-n N] [-s N] QUALITYDIR\n");
     return 2;
   }
   if ((n = read_manifest(dir, rows)) < 0) {
     fprintf(stderr, "evalfix: %s/MANIFEST: cannot read\n", dir);
     return 1;
+  }
+  if (stride > 1) {
+    int k = 0;
+    for (int i = 0; i < n; i += stride) rows[k++] = rows[i];
+    n = k;
   }
   if (n > limit) n = limit;
   for (int i = 0; i < n; i++) {
@@ -355,8 +407,10 @@ int main(int argc, char **argv) {
     if (!sc[i].ok) printf("refused %-40s %s\n", rows[i].file, sc[i].reason);
     fails += !sc[i].ok;
     if (verbose && sc[i].scored)
-      printf("%-40s IoU %.3f band %.3f halo %5.1f %4.0f ms\n", rows[i].file,
-             sc[i].iou, sc[i].band, sc[i].halo, sc[i].ms);
+      printf("%-40s IoU %.3f band %.3f (soft %.3f in %.3f out %.3f) halo "
+             "%5.1f %4.0f ms\n",
+             rows[i].file, sc[i].iou, sc[i].band, sc[i].b_soft, sc[i].b_hin,
+             sc[i].b_hout, sc[i].halo, sc[i].ms);
     fflush(stdout);
   }
   printf("\ngroup      files  pass    cpu      IoU mean/median >=.97  "
