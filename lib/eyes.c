@@ -62,6 +62,66 @@ static inline int tap(const pst_plane *p, float x, float y) {
   return t * (256 - wy) + b * wy; /* value << 16 */
 }
 
+/* One axis of an unrotated tap: source index, next index and 8-bit weight,
+ * as tap() computes them for coordinate x on an axis of n pixels. */
+typedef struct axis_tap {
+  int i0, i1, w;
+} axis_tap;
+
+static axis_tap axis_tap_at(float x, int n) {
+  axis_tap t;
+  x = PST_CLAMP(x, 0.f, n - 1.f);
+  t.i0 = (int)x;
+  t.i1 = PST_MIN(t.i0 + 1, n - 1);
+  t.w = (int)((x - t.i0) * 256.f);
+  return t;
+}
+
+/* sample() for an unrotated frame: every tap's column depends on u only and
+ * its row on v only, so both are worked out once (same float expressions,
+ * adding the exact zero of the rotation terms changes nothing), which makes
+ * the patch bit-identical at a fraction of the cost. */
+static pst_err sample_upright(const pst_plane *src, const frame *f, int taps,
+                              float ox, float oy, float du_x, float dv_y,
+                              pst_plane *out) {
+  axis_tap *cx = malloc((size_t)f->w * taps * sizeof *cx);
+  axis_tap *cy = malloc((size_t)f->h * taps * sizeof *cy);
+  pst_err err = PST_OK;
+  if (!cx || !cy) {
+    err = PST_ERR_NOMEM;
+    goto out;
+  }
+  for (int u = 0; u < f->w; u++)
+    for (int i = 0; i < taps; i++)
+      cx[u * taps + i] =
+          axis_tap_at(ox + (u + (i + 0.5f) / taps) * du_x, src->width);
+  for (int v = 0; v < f->h; v++)
+    for (int j = 0; j < taps; j++)
+      cy[v * taps + j] =
+          axis_tap_at(oy + (v + (j + 0.5f) / taps) * dv_y, src->height);
+  for (int v = 0; v < f->h; v++)
+    for (int u = 0; u < f->w; u++) {
+      int64_t acc = 0;
+      for (int j = 0; j < taps; j++) {
+        const axis_tap *ty = &cy[v * taps + j];
+        const uint8_t *r0 = src->data + (size_t)ty->i0 * src->stride;
+        const uint8_t *r1 = src->data + (size_t)ty->i1 * src->stride;
+        for (int i = 0; i < taps; i++) {
+          const axis_tap *tx = &cx[u * taps + i];
+          int t = r0[tx->i0] * (256 - tx->w) + r0[tx->i1] * tx->w;
+          int b = r1[tx->i0] * (256 - tx->w) + r1[tx->i1] * tx->w;
+          acc += t * (256 - ty->w) + b * ty->w;
+        }
+      }
+      out->data[(size_t)v * f->w + u] =
+          (uint8_t)((acc / (taps * taps) + 32768) >> 16);
+    }
+out:
+  free(cx);
+  free(cy);
+  return err;
+}
+
 /* Pixel centres are sampled (u + 0.5); the patch is box-filtered when it
  * shrinks the source a lot, so small eyes do not alias. The frame is
  * affine, so source positions advance by fixed steps. */
@@ -76,6 +136,15 @@ static pst_err sample(const pst_plane *src, const frame *f, pst_plane *out) {
   if (!out->data) return PST_ERR_NOMEM;
   out->width = out->stride = f->w;
   out->height = f->h;
+  if (du_y == 0.f && dv_x == 0.f) {
+    pst_err err =
+        sample_upright(src, f, taps, (float)o.x, (float)o.y, du_x, dv_y, out);
+    if (err) {
+      free(out->data);
+      out->data = NULL;
+    }
+    return err;
+  }
   for (int v = 0; v < f->h; v++)
     for (int u = 0; u < f->w; u++) {
       int64_t acc = 0;
@@ -136,23 +205,31 @@ static float mog_score(const grad *g, int n, float cx, float cy) {
 }
 
 /* Separable 5-tap box mean (edges: the mean of what is inside). */
+/* Mean of line[(i-2..i+2) * d] clamped to 0..n-1, summed in index order
+ * (the interior and the edges add the same terms in the same order). */
+static void box5_line(const float *line, ptrdiff_t d, int n, float *out) {
+  for (int i = 0; i < n; i++) {
+    float s = 0;
+    if (i >= 2 && i < n - 2) {
+      const float *c = line + i * d;
+      s += c[-2 * d];
+      s += c[-d];
+      s += c[0];
+      s += c[d];
+      s += c[2 * d];
+      out[i * d] = s / 5;
+      continue;
+    }
+    int c = 0;
+    for (int k = PST_MAX(i - 2, 0); k <= PST_MIN(i + 2, n - 1); k++, c++)
+      s += line[k * d];
+    out[i * d] = s / c;
+  }
+}
+
 static void box5(const float *in, int w, int h, float *tmp, float *out) {
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      float s = 0;
-      int c = 0;
-      for (int i = PST_MAX(x - 2, 0); i <= PST_MIN(x + 2, w - 1); i++, c++)
-        s += in[y * w + i];
-      tmp[y * w + x] = s / c;
-    }
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      float s = 0;
-      int c = 0;
-      for (int j = PST_MAX(y - 2, 0); j <= PST_MIN(y + 2, h - 1); j++, c++)
-        s += tmp[j * w + x];
-      out[y * w + x] = s / c;
-    }
+  for (int y = 0; y < h; y++) box5_line(in + y * w, 1, w, tmp + y * w);
+  for (int x = 0; x < w; x++) box5_line(tmp + x, w, h, out + x);
 }
 
 /* Blurred darkness 255 - I (5x5 box) for the centre weight. */
@@ -160,6 +237,26 @@ static void darkness(const pst_plane *p, float *tmp, float *out) {
   int n = p->width * p->height;
   for (int i = 0; i < n; i++) out[i] = 255.f - p->data[i];
   box5(out, p->width, p->height, tmp, out);
+}
+
+static inline uint8_t min5(const uint8_t *c, ptrdiff_t d) {
+  uint8_t a = PST_MIN(c[-2 * d], c[-d]), b = PST_MIN(c[d], c[2 * d]);
+  return PST_MIN(PST_MIN(a, b), c[0]);
+}
+
+/* Minimum over i-2..i+2 (clamped to 0..n-1) of line[i * d]. */
+static uint8_t min5_edge(const uint8_t *line, ptrdiff_t d, int i, int n) {
+  uint8_t m = 255;
+  for (int k = PST_MAX(i - 2, 0); k <= PST_MIN(i + 2, n - 1); k++)
+    m = PST_MIN(m, line[k * d]);
+  return m;
+}
+
+/* Erodes the n samples line[0], line[d], ... into out[0], out[d], ... */
+static void erode_line(const uint8_t *line, ptrdiff_t d, int n, uint8_t *out) {
+  for (int i = 0; i < n; i++)
+    out[i * d] =
+        i >= 2 && i < n - 2 ? min5(line + i * d, d) : min5_edge(line, d, i, n);
 }
 
 /* Grey-level erosion (min over a 5x5 square, separably): the catch-light
@@ -170,20 +267,8 @@ static pst_err erode(pst_plane *p) {
   int w = p->width, h = p->height;
   uint8_t *tmp = malloc((size_t)w * h);
   if (!tmp) return PST_ERR_NOMEM;
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      uint8_t m = 255;
-      for (int i = PST_MAX(x - 2, 0); i <= PST_MIN(x + 2, w - 1); i++)
-        m = PST_MIN(m, p->data[y * w + i]);
-      tmp[y * w + x] = m;
-    }
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      uint8_t m = 255;
-      for (int j = PST_MAX(y - 2, 0); j <= PST_MIN(y + 2, h - 1); j++)
-        m = PST_MIN(m, tmp[j * w + x]);
-      p->data[y * w + x] = m;
-    }
+  for (int y = 0; y < h; y++) erode_line(p->data + y * w, 1, w, tmp + y * w);
+  for (int x = 0; x < w; x++) erode_line(tmp + x, w, h, p->data + x);
   free(tmp);
   return PST_OK;
 }

@@ -82,7 +82,8 @@ typedef struct pst__detect_opts {
   int threads;       /* pyramid levels scanned in parallel (1..4); 0: 2 */
   int first_min;     /* > min_size: scan sizes >= first_min first; smaller
                         ones only down to 1/3 of the strongest face found
-                        (outside it), or all when none was found. 0: off */
+                        (not overlapping it), or all when none was found.
+                        0: off */
 } pst__detect_opts;
 
 typedef struct pst__face {
