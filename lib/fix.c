@@ -426,6 +426,10 @@ static const char *small_face(fix_ctx *c) {
   int n;
   if (pst__image_luma(c->img, &c->luma) != PST_OK) return "face.none";
   o.min_size = 20;
+  /* The caller's thread budget (default 1: photobatch runs one image per
+   * core), not the detector's default of 2. */
+  o.threads =
+      c->opts && c->opts->threads > 0 ? PST_MIN(c->opts->threads, 4) : 1;
   n = pst__detect_faces(&c->luma, &o, &f, 1);
   if (n <= 0) return "face.none";
   if (touches_edge(c->img, f.box, f.box.w / 8)) return "face.cut";
