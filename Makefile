@@ -202,7 +202,7 @@ $(B)/bench: bench/bench.c $(ALIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-bench: $(B)/bench $(B)/fixtures/.stamp $(if $(wildcard tests/mkcompliance.c),$(B)/mkcompliance)
+bench: $(B)/bench $(B)/photobatch $(B)/mkbatch $(B)/fixtures/.stamp $(if $(wildcard tests/mkcompliance.c),$(B)/mkcompliance)
 	@[ -f $(B)/compliance/MANIFEST ] || [ ! -d $(SHARED) ] || [ ! -x $(B)/mkcompliance ] || \
 	  $(B)/mkcompliance $(SHARED) $(B)/compliance >/dev/null
 	PST_FIXTURES=$(B)/fixtures PST_REAL=$(SHARED) PST_COMPLIANCE=$(B)/compliance $(B)/bench

@@ -119,7 +119,13 @@ void batch_settings_hash(batch *b);
 typedef struct dup_pair {
   int a, b, distance;
   int exact;
+  int face_distance; /* -1: not compared */
 } dup_pair;
+
+/* Near-duplicate thresholds of the face signature (report.c). */
+#define BATCH_FACE_NEAR 40
+#define BATCH_FACE_FAR 48
+#define BATCH_FACE_MOVED 7.5
 
 typedef struct results {
   item **items; /* processed items, sorted by input */
@@ -144,6 +150,24 @@ typedef struct rrow {
 /* The report's "roster" object from the rows and the items' roster_line. */
 char *roster_section_json(const rrow *rows, int nrows, item **items, int n);
 rrow *roster_rows(const pst_roster *r, int *n);
+
+/* facehash.c: the face signature for near-duplicates */
+#define BATCH_FACE_ZOOMS 3
+#define FACE_SIG_HEX (2 * 32 * BATCH_FACE_ZOOMS + 1)
+typedef struct face_sig {
+  uint8_t bits[BATCH_FACE_ZOOMS][32]; /* 256-bit DCT hashes of the
+                                         eye-aligned face at 3 zooms */
+  double cx, cy;                      /* eye midpoint, fraction of the frame */
+  double size; /* eye distance, fraction of the frame's width */
+  int ok;
+} face_sig;
+/* `eyes` in full-size pixels after EXIF orientation (pst_report_face). */
+int face_sig_mem(const uint8_t *buf, size_t len, const pst_limits *lim,
+                 const pst_point eyes[2], face_sig *out);
+int face_sig_distance(const face_sig *a, const face_sig *b); /* 0..256 */
+double face_sig_moved(const face_sig *a, const face_sig *b); /* % of frame */
+void face_sig_hex(const face_sig *s, char out[FACE_SIG_HEX]);
+int face_sig_parse(const char *hex, const jval *frame, face_sig *out);
 
 /* merge.c */
 int batch_merge_main(int argc, char **argv);

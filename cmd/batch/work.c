@@ -206,6 +206,38 @@ static void add_roster(sbuf *s, const job *j) {
   sb_printf(s, ",\"roster_line\":%d", row.line);
 }
 
+/* The eyes the check found place the face signature (facehash.c). */
+static void add_face_hash(sbuf *s, const job *j) {
+  pst_point eyes[2];
+  face_sig fs;
+  char hex[FACE_SIG_HEX];
+  if (!j->rep || pst_report_face(j->rep, NULL, eyes) ||
+      face_sig_mem(j->buf, j->len, j->b->lim, eyes, &fs)) {
+    sb_puts(s, ",\"face_hash\":null,\"face_frame\":null");
+    return;
+  }
+  face_sig_hex(&fs, hex);
+  sb_printf(s, ",\"face_hash\":\"%s\",\"face_frame\":[%.4f,%.4f,%.4f]", hex,
+            fs.cx, fs.cy, fs.size);
+}
+
+/* A file the check could not decode gets no perceptual hash: libjpeg
+ * turns a cut-off JPEG into grey, and all grey pictures look alike. */
+static int undecodable(const job *j) {
+  int n = pst_report_count(j->rep);
+  pst_finding f;
+  pst_format fmt = pst_report_info(j->rep)->format;
+  for (int i = 0; i < n; i++) {
+    if (pst_report_get(j->rep, i, PST_LANG_EN, &f) || f.status != PST_FAIL)
+      continue;
+    if (!strcmp(f.id, "jpeg.decode") || !strcmp(f.id, "file.read") ||
+        (!strcmp(f.id, "file.format") && fmt != PST_FMT_JPEG &&
+         fmt != PST_FMT_PNG))
+      return 1;
+  }
+  return 0;
+}
+
 static void add_hashes(sbuf *s, const job *j) {
   uint8_t sha[32];
   char hex[65];
@@ -217,10 +249,15 @@ static void add_hashes(sbuf *s, const job *j) {
   pst_sha256_mem(j->buf, j->len, sha);
   hex_encode(sha, 32, hex);
   sb_printf(s, ",\"sha256\":\"%s\"", hex);
+  if (undecodable(j)) {
+    sb_puts(s, ",\"phash\":null,\"face_hash\":null,\"face_frame\":null");
+    return;
+  }
   if (j->len && !pst_phash_mem(j->buf, j->len, j->b->lim, &ph, NULL))
     sb_printf(s, ",\"phash\":\"%016llx\"", (unsigned long long)ph);
   else
     sb_puts(s, ",\"phash\":null");
+  add_face_hash(s, j);
 }
 
 static char *make_entry(const job *j) {
