@@ -880,17 +880,35 @@ static void reset_attempt(fix_ctx *c) {
 
 /* Place, render and check; when the check disagrees with the placement,
  * correct the landmarks by what it measured and try again (bounded). */
+static pst_err render_once(fix_ctx *c) {
+  pst_err err = solve(c);
+  if (err || c->res->reason_id) return err;
+  err = render(c);
+  return err ? err : finish(c);
+}
+
+/* A correction that loses the face altogether (the check finds none in the
+ * new rendering) explains less than the first attempt's failure: then the
+ * first attempt is made again and its reason stands. */
 static pst_err place_and_render(fix_ctx *c) {
-  for (int i = 0;; i++) {
-    pst_err err = solve(c);
-    if (err || c->res->reason_id) return err;
-    err = render(c);
-    if (!err) err = finish(c);
-    if (err || c->res->ok || i + 1 >= MAX_ATTEMPTS || !retryable(c->res->check))
-      return err;
+  pst__landmarks first_lm = c->lm;
+  double first_gamma = c->gamma;
+  pst_err err = PST_OK;
+  int i;
+  for (i = 0;; i++) {
+    err = render_once(c);
+    if (err || c->res->ok || c->res->made == 0) return err;
+    if (i + 1 >= MAX_ATTEMPTS || !retryable(c->res->check)) break;
     if ((err = correct(c))) return err;
     reset_attempt(c);
   }
+  if (i > 0 && c->res->reason_id && !strcmp(c->res->reason_id, "face.count")) {
+    reset_attempt(c);
+    c->lm = first_lm;
+    c->gamma = first_gamma;
+    err = render_once(c);
+  }
+  return err;
 }
 
 /* A passing photo whose canvas still runs below the input: with the
