@@ -192,6 +192,13 @@ PST_API pst_err pst_image_encode_jpeg(const pst_image *img,
                                       const pst_jpeg_opts *opts, uint8_t **out,
                                       size_t *out_len);
 
+/** Read a whole regular file into a malloc'd buffer (free with pst_free),
+ *  as every loader here does: a directory, FIFO or device is refused at once
+ *  (no hang), and a file over the limits' max_file_bytes is PST_ERR_LIMIT
+ *  before any read. `lim` may be NULL (the defaults). */
+PST_API pst_err pst_file_read(const char *path, const pst_limits *lim,
+                              uint8_t **out, size_t *len, pst_errinfo *detail);
+
 /* ------------------------------------------------------------------ */
 /* Profiles                                                            */
 
@@ -384,8 +391,7 @@ PST_API pst_err pst_roster_parse(const void *buf, size_t len, pst_roster **out,
 PST_API void pst_roster_destroy(pst_roster *r);
 PST_API int pst_roster_count(const pst_roster *r);
 /** Row `i` (0-based); PST_ERR_RANGE when out of range. */
-PST_API pst_err pst_roster_get(const pst_roster *r, int i,
-                               pst_roster_row *out);
+PST_API pst_err pst_roster_get(const pst_roster *r, int i, pst_roster_row *out);
 /** "UTF-8" or "GB18030": how the file was read. */
 PST_API const char *pst_roster_encoding(const pst_roster *r);
 

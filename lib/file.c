@@ -11,8 +11,8 @@
 
 /* O_NONBLOCK keeps open() from blocking on a FIFO with no writer; the file
  * type is then checked on the open descriptor, so no race with stat(). */
-static pst_err open_regular(const char *path, uint64_t max_bytes, int *fd_out,
-                            size_t *size_out, pst_errinfo *detail) {
+pst_err pst__open_regular(const char *path, uint64_t max_bytes, int *fd_out,
+                          size_t *size_out, pst_errinfo *detail) {
   struct stat st;
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
@@ -65,7 +65,7 @@ pst_err pst__read_file(const char *path, uint64_t max_bytes, uint8_t **out,
   if (len) *len = 0;
   if (!path || !out || !len)
     return pst__fail(detail, PST_ERR_ARG, "no file name given");
-  err = open_regular(path, max_bytes, &fd, &size, detail);
+  err = pst__open_regular(path, max_bytes, &fd, &size, detail);
   if (err) return err;
   buf = malloc(size ? size : 1);
   if (!buf) {
@@ -83,4 +83,10 @@ out:
   free(buf);
   close(fd);
   return err;
+}
+
+pst_err pst_file_read(const char *path, const pst_limits *lim, uint8_t **out,
+                      size_t *len, pst_errinfo *detail) {
+  const pst_limits *l = lim ? lim : pst__limits_default();
+  return pst__read_file(path, l->max_file_bytes, out, len, detail);
 }

@@ -51,6 +51,10 @@ pst_err pst__fail(pst_errinfo *e, pst_err code, const char *fmt, ...) PST_HIDDEN
  * over max_bytes) into a malloc'd buffer. */
 pst_err pst__read_file(const char *path, uint64_t max_bytes, uint8_t **out,
                        size_t *len, pst_errinfo *detail) PST_HIDDEN;
+/* Open a regular file (O_NONBLOCK, checked with fstat on the descriptor)
+ * of at most max_bytes, for readers that stream it. */
+pst_err pst__open_regular(const char *path, uint64_t max_bytes, int *fd,
+                          size_t *size, pst_errinfo *detail) PST_HIDDEN;
 
 /* ---- jpeg.c ---- */
 pst_err pst__jpeg_decode(const uint8_t *buf, size_t len, const pst_limits *lim,

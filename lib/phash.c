@@ -6,6 +6,8 @@
  * frequencies) move few bits, while another face moves about half. */
 #include "internal.h"
 
+#include <unistd.h>
+
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
@@ -119,18 +121,22 @@ pst_err pst_sha256_file(const char *path, uint8_t out[32],
                         pst_errinfo *detail) {
   struct sha256_ctx ctx;
   uint8_t chunk[65536];
-  size_t got;
-  FILE *f;
-  int bad;
+  size_t size;
+  ssize_t got;
+  int fd;
+  pst_err err;
   if (!path || !out) return PST_ERR_ARG;
-  if (!(f = fopen(path, "rb")))
-    return pst__fail(detail, PST_ERR_IO, "%s: %s", path, strerror(errno));
+  /* Streamed, so no size limit; but never a FIFO or /dev/zero. */
+  err = pst__open_regular(path, UINT64_MAX, &fd, &size, detail);
+  if (err) return err;
   sha256_init(&ctx);
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    sha256_update(&ctx, got, chunk);
-  bad = ferror(f);
-  fclose(f);
-  if (bad) return pst__fail(detail, PST_ERR_IO, "%s: read error", path);
+  while ((got = read(fd, chunk, sizeof chunk)) != 0) {
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    sha256_update(&ctx, (size_t)got, chunk);
+  }
+  close(fd);
+  if (got < 0) return pst__fail(detail, PST_ERR_IO, "%s: read error", path);
   sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
   return PST_OK;
 }

@@ -8,6 +8,8 @@
 #include "photostd.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static uint64_t hash_of(pst_image *img, int q) {
   pst_jpeg_opts o = {q, 0, 0, 0};
@@ -84,6 +86,40 @@ START_TEST(unreadable_file_is_an_io_error) {
 }
 END_TEST
 
+/* A FIFO with no writer or a device must be refused at once, not read
+ * (before this, fopen() blocked on a FIFO and /dev/zero hashed forever). */
+START_TEST(fifo_and_device_are_refused_without_blocking) {
+  char dir[] = "/tmp/pst-fifo-XXXXXX", path[64];
+  uint8_t d[32], *buf = (uint8_t *)1;
+  size_t len = 1;
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/fifo.jpg", dir);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  ck_assert_int_eq(pst_sha256_file(path, d, NULL), PST_ERR_IO);
+  ck_assert_int_eq(pst_file_read(path, NULL, &buf, &len, NULL), PST_ERR_IO);
+  ck_assert_ptr_null(buf);
+  ck_assert_int_eq(pst_sha256_file("/dev/zero", d, NULL), PST_ERR_IO);
+  ck_assert_int_eq(pst_file_read(dir, NULL, &buf, &len, NULL), PST_ERR_IO);
+  unlink(path);
+  rmdir(dir);
+}
+END_TEST
+
+START_TEST(file_read_honours_the_size_limit) {
+  pst_limits *lim = pst_limits_create();
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  ck_assert_int_eq(pst_limits_set_max_file_bytes(lim, 100), PST_OK);
+  ck_assert_int_eq(pst_file_read(tu_fixture("good.jpg"), lim, &buf, &len, NULL),
+                   PST_ERR_LIMIT);
+  ck_assert_int_eq(
+      pst_file_read(tu_fixture("good.jpg"), NULL, &buf, &len, NULL), PST_OK);
+  ck_assert_uint_gt(len, 30000);
+  pst_free(buf);
+  pst_limits_destroy(lim);
+}
+END_TEST
+
 Suite *phash_suite(void) {
   Suite *s = suite_create("phash");
   TCase *t = tcase_create("phash");
@@ -93,6 +129,8 @@ Suite *phash_suite(void) {
   tcase_add_test(t, distance_is_hamming);
   tcase_add_test(t, sha256_of_abc_is_the_fips_vector);
   tcase_add_test(t, unreadable_file_is_an_io_error);
+  tcase_add_test(t, fifo_and_device_are_refused_without_blocking);
+  tcase_add_test(t, file_read_honours_the_size_limit);
   suite_add_tcase(s, t);
   return s;
 }

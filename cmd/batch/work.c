@@ -5,13 +5,12 @@
 #include "common.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct pool {
@@ -44,28 +43,9 @@ typedef struct job {
 /* The whole input in memory once: it is hashed, checked and fixed from the
  * same bytes, and the file is never opened for writing. */
 static int read_input(job *j) {
-  struct stat st;
-  int fd = open(j->it->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  size_t got = 0;
-  if (fd < 0) return -1;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-    close(fd);
-    return -1;
-  }
-  j->len = (size_t)st.st_size;
-  j->buf = malloc(j->len ? j->len : 1);
-  while (j->buf && got < j->len) {
-    ssize_t r = read(fd, j->buf + got, j->len - got);
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!j->buf || got != j->len) {
-    free(j->buf);
-    j->buf = NULL;
-    return -1;
-  }
-  return 0;
+  return pst_file_read(j->it->path, j->b->lim, &j->buf, &j->len, NULL) == PST_OK
+             ? 0
+             : -1;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n) {
