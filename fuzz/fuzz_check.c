@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pst_limits *lim = pst_limits_create();
   pst_report *r = NULL;
   if (!lim) return 0;
-  (void)pst_limits_set_max_pixels(lim, 4000000);
+  (void)pst_limits_set_max_pixels(lim, 400000);
   (void)pst_limits_set_max_scans(lim, 100);
   if (pst_check_mem(data, size, "fuzz.jpg", NULL, lim, &r) == PST_OK) {
     render(r, PST_LANG_EN);

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pst_fix_result *r = NULL;
   if (size > (256u << 10)) return 0;
   if (!(lim = pst_limits_create())) return 0;
-  (void)pst_limits_set_max_pixels(lim, 1000000);
+  (void)pst_limits_set_max_pixels(lim, 400000);
   (void)pst_limits_set_max_scans(lim, 100);
   if (pst_fix_mem(data, size, "in.jpg", NULL, lim, NULL, &r) == PST_OK)
     use_result(r);

@@ -403,6 +403,32 @@ static void watch(pool *p, int quiet) {
   if (!quiet && (tty || p->ntodo)) progress(p, t0, tty, 1);
 }
 
+/* Largest inputs first (longest-processing-time order): the files that
+ * cost most start early, so the run does not end with one worker busy on
+ * a 12-megapixel photo while the others sit idle. Ties keep walk order. */
+typedef struct sized {
+  off_t size;
+  int index;
+} sized;
+
+static int by_size_desc(const void *a, const void *b) {
+  const sized *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+static void order_largest_first(const batch *b, int *todo, int n) {
+  sized *s = xcalloc((size_t)n > 0 ? (size_t)n : 1, sizeof *s);
+  for (int i = 0; i < n; i++) {
+    struct stat st;
+    s[i].index = todo[i];
+    s[i].size = stat(b->items[todo[i]].path, &st) == 0 ? st.st_size : 0;
+  }
+  qsort(s, (size_t)n, sizeof *s, by_size_desc);
+  for (int i = 0; i < n; i++) todo[i] = s[i].index;
+  free(s);
+}
+
 int batch_run(batch *b) {
   pool p;
   pthread_t *th;
@@ -412,6 +438,7 @@ int batch_run(batch *b) {
   p.todo = xcalloc((size_t)b->n, sizeof *p.todo);
   for (int i = 0; i < b->n; i++)
     if (!b->items[i].entry) p.todo[p.ntodo++] = i;
+  order_largest_first(b, p.todo, p.ntodo);
   pthread_mutex_init(&p.state_lock, NULL);
   if (nth > p.ntodo) nth = p.ntodo ? p.ntodo : 1;
   th = xcalloc((size_t)nth, sizeof *th);
