@@ -54,18 +54,21 @@
 
 typedef struct cell {
   float rgb[3];
-  float lab[3];
-  float sd; /* grey-level spread inside the cell, L*-like units */
+  float lab_[3]; /* through cell_lab: made when first asked for */
+  float sd;      /* grey-level spread inside the cell, L*-like units */
+  int has_lab;
 } cell;
-
-typedef struct grid {
-  int cw, ch; /* cells across and down */
-  cell *c;
-} grid;
 
 typedef struct lin_table {
   float v[256];
 } lin_table;
+
+typedef struct grid {
+  int cw, ch; /* cells across and down */
+  cell *c;
+  const lin_table *t;
+  uint8_t *person; /* per cell: inside the person prior (person_mask) */
+} grid;
 
 static void lin_init(lin_table *t) {
   for (int i = 0; i < 256; i++) {
@@ -138,6 +141,19 @@ double pst__rgb_hue(double r, double g, double b) {
   return h < 0 ? h + 360 : h;
 }
 
+/* A cell's CIELAB, made on first use: most measures look only at the
+ * background and a few bands, and a picture without a face at none. */
+static const float *cell_lab(const grid *g, size_t i) {
+  cell *c = &g->c[i];
+  if (!c->has_lab) {
+    double lab[3];
+    table_lab(g->t, c->rgb, lab);
+    for (int k = 0; k < 3; k++) c->lab_[k] = (float)lab[k];
+    c->has_lab = 1;
+  }
+  return c->lab_;
+}
+
 static double delta_e(const double a[3], const double b[3]) {
   return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
               (a[2] - b[2]) * (a[2] - b[2]));
@@ -146,12 +162,10 @@ static double delta_e(const double a[3], const double b[3]) {
 /* ---- the cell grid and the detector plane ---- */
 
 /* A cell from its sums: R, G, B, grey, grey squared over n pixels. */
-static void cell_finish(const lin_table *t, const uint32_t acc[5], int n,
-                        cell *out) {
-  double lab[3], sy = (double)acc[3] / n, syy = (double)acc[4] / n;
+static void cell_finish(const uint32_t acc[5], int n, cell *out) {
+  double sy = (double)acc[3] / n, syy = (double)acc[4] / n;
   for (int k = 0; k < 3; k++) out->rgb[k] = (float)((double)acc[k] / n);
-  table_lab(t, out->rgb, lab);
-  for (int k = 0; k < 3; k++) out->lab[k] = (float)lab[k];
+  out->has_lab = 0;
   /* grey levels scaled to L*'s 0..100 */
   out->sd = (float)(sqrt(PST_MAX(0.0, syy - sy * sy)) * 100.0 / 255.0);
 }
@@ -163,13 +177,12 @@ typedef struct pixel_pass {
   int sub;        /* every sub-th pixel of every sub-th row is read */
 } pixel_pass;
 
-static void flush_cells(const pst_image *img, const lin_table *t, grid *g,
-                        pixel_pass *pp, int y) {
+static void flush_cells(const pst_image *img, grid *g, pixel_pass *pp, int y) {
   int cy = y / PST__CELL, s = pp->sub;
   int rows = (y - cy * PST__CELL + s) / s; /* sampled rows of the cell */
   for (int cx = 0; cx < g->cw; cx++) {
     int cols = PST_MIN(PST__CELL, img->width - cx * PST__CELL);
-    cell_finish(t, pp->cacc + 5 * cx, (cols + s - 1) / s * rows,
+    cell_finish(pp->cacc + 5 * cx, (cols + s - 1) / s * rows,
                 &g->c[(size_t)cy * g->cw + cx]);
   }
   memset(pp->cacc, 0, (size_t)g->cw * 5 * sizeof *pp->cacc);
@@ -177,9 +190,9 @@ static void flush_cells(const pst_image *img, const lin_table *t, grid *g,
 
 /* Sums of one row into the cell and block accumulators; a cell's share
  * of the row is summed in registers first. */
-static void pass_row(const pst_image *img, pixel_pass *pp, int y) {
+static void pass_row(const pst_image *img, pixel_pass *pp, int y, int from) {
   const uint8_t *row = img->px + (size_t)y * img->width * 3;
-  for (int x0 = 0; x0 < img->width; x0 += PST__CELL) {
+  for (int x0 = from; x0 < img->width; x0 += PST__CELL) {
     const uint8_t *p = row + (size_t)x0 * 3;
     int x1 = PST_MIN(x0 + PST__CELL, img->width);
     uint32_t r = 0, g = 0, b = 0, sl = 0, sll = 0;
@@ -193,6 +206,52 @@ static void pass_row(const pst_image *img, pixel_pass *pp, int y) {
   }
 }
 
+static inline uint32_t luma_of(const uint8_t *p) {
+  return 77u * p[0] + 150u * p[1] + 29u * p[2];
+}
+
+/* The pass for d = 4 read at every other pixel of every other row, one
+ * block row (4 picture rows, 2 of them read) at a time: an 8 px cell holds
+ * two whole 4x4 blocks of 2x2 samples, so both block sums and the cell's
+ * share stay in registers, with no per-pixel block lookup. The same
+ * integer sums as pass_row. */
+static void block_row4(const pst_image *img, pixel_pass *pp, uint8_t *o,
+                       int y) {
+  size_t stride = (size_t)img->width * 3;
+  const uint8_t *r0 = img->px + (size_t)y * stride, *r1 = r0 + 2 * stride;
+  int full = img->width / PST__CELL;
+  for (int cx = 0; cx < full; cx++) {
+    const uint8_t *p = r0 + 24 * cx, *q = r1 + 24 * cx;
+    uint32_t *c = pp->cacc + 5 * cx, a = 0, b = 0, sl = 0, sll = 0;
+    uint32_t lv[8];
+    /* Grey levels first, channel sums after: together the compiler keeps
+     * every byte alive to the end and runs out of registers. */
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+      lv[2 * k] = luma_of(p + 6 * k), lv[2 * k + 1] = luma_of(q + 6 * k);
+      sl += (lv[2 * k] >> 8) + (lv[2 * k + 1] >> 8);
+      sll += (lv[2 * k] >> 8) * (lv[2 * k] >> 8) +
+             (lv[2 * k + 1] >> 8) * (lv[2 * k + 1] >> 8);
+    }
+    a = lv[0] + lv[1] + lv[2] + lv[3];
+    b = lv[4] + lv[5] + lv[6] + lv[7];
+    o[2 * cx] = (uint8_t)(a / 1024u);
+    o[2 * cx + 1] = (uint8_t)(b / 1024u);
+    c[3] += sl, c[4] += sll;
+    for (int k = 0; k < 3; k++)
+      c[k] += (uint32_t)p[k] + p[k + 6] + p[k + 12] + p[k + 18] + q[k] +
+              q[k + 6] + q[k + 12] + q[k + 18];
+  }
+  if (full * PST__CELL < img->width) {
+    /* The last, narrower cell: its blocks may or may not be in the plane. */
+    pass_row(img, pp, y, full * PST__CELL);
+    pass_row(img, pp, y + 2, full * PST__CELL);
+    for (int x = 2 * full; x < img->width / 4; x++)
+      o[x] = (uint8_t)(pp->bacc[x] / 1024u);
+    memset(pp->bacc, 0, ((size_t)img->width / 4 + 1) * sizeof *pp->bacc);
+  }
+}
+
 /* One pass over the pixels makes both the cell grid (colour, spread) and
  * the detector's luma reduced by d (box average): the picture is read
  * once. With an even d only every other pixel of every other row is read
@@ -201,7 +260,7 @@ static void pass_row(const pst_image *img, pixel_pass *pp, int y) {
  * the full sums (compliance set and evalface, notes/face.md). */
 static pst_err scan_pixels(const pst_image *img, const lin_table *t, int d,
                            grid *g, pst_plane *luma) {
-  int lw = img->width / d, lh = img->height / d;
+  int lw = img->width / d, lh = img->height / d, y = 0;
   pixel_pass pp = {0};
   pst_err err = PST_ERR_NOMEM;
   g->cw = (img->width + PST__CELL - 1) / PST__CELL;
@@ -211,13 +270,22 @@ static pst_err scan_pixels(const pst_image *img, const lin_table *t, int d,
   pp.cacc = calloc((size_t)g->cw * 5, sizeof *pp.cacc);
   pp.bacc = calloc((size_t)lw + 1, sizeof *pp.bacc);
   pp.bidx = malloc((size_t)img->width * sizeof *pp.bidx);
-  if (!g->c || !luma->data || !pp.cacc || !pp.bacc || !pp.bidx) goto out;
+  g->person = malloc((size_t)g->cw * (size_t)g->ch);
+  g->t = t;
+  if (!g->c || !g->person || !luma->data || !pp.cacc || !pp.bacc || !pp.bidx)
+    goto out;
   luma->width = luma->stride = lw;
   luma->height = lh;
   pp.sub = d % 2 == 0 ? 2 : 1;
   for (int x = 0; x < img->width; x++) pp.bidx[x] = PST_MIN(x / d, lw);
-  for (int y = 0; y < img->height; y++) {
-    if (y % pp.sub == 0) pass_row(img, &pp, y);
+  if (d == 4)
+    for (; y < lh * 4; y += 4) {
+      block_row4(img, &pp, luma->data + (size_t)(y / 4) * lw, y);
+      if ((y + 4) % PST__CELL == 0 || y + 3 == img->height - 1)
+        flush_cells(img, g, &pp, y + 3);
+    }
+  for (; y < img->height; y++) {
+    if (y % pp.sub == 0) pass_row(img, &pp, y, 0);
     if ((y + 1) % d == 0 && y / d < lh) {
       uint8_t *o = luma->data + (size_t)(y / d) * lw;
       unsigned nb = (unsigned)(d / pp.sub) * (unsigned)(d / pp.sub);
@@ -225,7 +293,7 @@ static pst_err scan_pixels(const pst_image *img, const lin_table *t, int d,
       memset(pp.bacc, 0, ((size_t)lw + 1) * sizeof *pp.bacc);
     }
     if ((y + 1) % PST__CELL == 0 || y == img->height - 1)
-      flush_cells(img, t, g, &pp, y);
+      flush_cells(img, g, &pp, y);
   }
   err = PST_OK;
 out:
@@ -246,8 +314,8 @@ static pst_err luma_crop(const pst_image *img, pst_rect r, pst_plane *out) {
   for (int y = 0; y < r.h; y++) {
     const uint8_t *p = img->px + ((size_t)(r.y + y) * img->width + r.x) * 3;
     uint8_t *o = out->data + (size_t)y * r.w;
-    for (int x = 0; x < r.w; x++, p += 3)
-      o[x] = (uint8_t)((77u * p[0] + 150u * p[1] + 29u * p[2]) >> 8);
+#pragma GCC unroll 4
+    for (int x = 0; x < r.w; x++) o[x] = (uint8_t)(luma_of(p + 3 * x) >> 8);
   }
   return PST_OK;
 }
@@ -332,6 +400,15 @@ static int in_person(const pst__analysis *a, double x, double y) {
   return 0;
 }
 
+/* in_person for every cell centre, once: the background, shadow and
+ * region scans all ask. */
+static void person_mask(grid *g, const pst__analysis *a) {
+  for (int y = 0; y < g->ch; y++)
+    for (int x = 0; x < g->cw; x++)
+      g->person[(size_t)y * g->cw + x] =
+          (uint8_t)in_person(a, (x + 0.5) * PST__CELL, (y + 0.5) * PST__CELL);
+}
+
 /* Per-channel values of the cells of one part of the background; the part's
  * colour is their median, so hair strands that cross the person prior do
  * not move it. */
@@ -341,8 +418,8 @@ typedef struct region {
   double lab[3];
 } region;
 
-static void region_add(region *r, const cell *c) {
-  for (int k = 0; k < 3; k++) r->v[k][r->n] = c->lab[k];
+static void region_add(region *r, const float lab[3]) {
+  for (int k = 0; k < 3; k++) r->v[k][r->n] = lab[k];
   r->n++;
 }
 
@@ -403,13 +480,18 @@ static void find_shadow(const grid *g, pst__analysis *a) {
   if (a->bg_chroma < SHADOW_MIN_CHROMA) return;
   for (int y = 0; y < g->ch; y++)
     for (int x = 0; x < g->cw; x++) {
-      const cell *c = &g->c[(size_t)y * g->cw + x];
+      size_t i = (size_t)y * g->cw + x;
       double px = (x + 0.5) * PST__CELL, py = (y + 0.5) * PST__CELL;
-      double dab = hypot(c->lab[1] - a->bg_lab[1], c->lab[2] - a->bg_lab[2]);
-      double dl = a->bg_lab[0] - c->lab[0];
-      if (py > a->chin || !in_person(a, px, py)) continue;
+      const float *lab;
+      double da, db, dl;
+      if (py > a->chin || !g->person[i]) continue;
       if (fabs(px - a->face_cx) < 0.55 * fw && py > a->crown) continue;
-      if (dl < SHADOW_MIN_DL || dab > SHADOW_MAX_DAB) continue;
+      lab = cell_lab(g, i);
+      da = lab[1] - a->bg_lab[1], db = lab[2] - a->bg_lab[2];
+      dl = a->bg_lab[0] - lab[0];
+      if (dl < SHADOW_MIN_DL ||
+          da * da + db * db > SHADOW_MAX_DAB * SHADOW_MAX_DAB)
+        continue;
       sum += dl;
       n++;
     }
@@ -420,22 +502,20 @@ static void find_shadow(const grid *g, pst__analysis *a) {
 
 /* The wall's typical colour: the per-channel median of the cells outside
  * the person prior. `tmp` holds 3 * cells floats. */
-static void background_median(const grid *g, const pst__analysis *a, float *tmp,
-                              double med[3]) {
+static void background_median(const grid *g, float *tmp, double med[3]) {
   size_t cells = (size_t)g->cw * g->ch;
   int n = 0;
-  for (int y = 0; y < g->ch; y++)
-    for (int x = 0; x < g->cw; x++) {
-      const cell *c = &g->c[(size_t)y * g->cw + x];
-      if (in_person(a, (x + 0.5) * PST__CELL, (y + 0.5) * PST__CELL)) continue;
-      for (int k = 0; k < 3; k++) tmp[cells * k + n] = c->lab[k];
-      n++;
-    }
+  for (size_t i = 0; i < cells; i++) {
+    const float *lab;
+    if (g->person[i]) continue;
+    lab = cell_lab(g, i);
+    for (int k = 0; k < 3; k++) tmp[cells * k + n] = lab[k];
+    n++;
+  }
   for (int k = 0; k < 3; k++) med[k] = n ? median_of(tmp + cells * k, n) : 0;
 }
 
-static pst_err measure_background(const grid *g, const lin_table *t,
-                                  pst__analysis *a) {
+static pst_err measure_background(grid *g, pst__analysis *a) {
   size_t cells = (size_t)g->cw * g->ch;
   region r[6];
   float *buf = malloc(cells * 19 * sizeof *buf), *sd = buf;
@@ -446,25 +526,30 @@ static pst_err measure_background(const grid *g, const lin_table *t,
   memset(r, 0, sizeof r);
   for (int i = 0; i < 6; i++)
     for (int k = 0; k < 3; k++) r[i].v[k] = buf + cells * (1 + 3 * i + k);
-  background_median(g, a, buf + cells, med);
+  person_mask(g, a);
+  background_median(g, buf + cells, med);
   for (int y = 0; y < g->ch; y++)
     for (int x = 0; x < g->cw; x++) {
-      const cell *c = &g->c[(size_t)y * g->cw + x];
+      size_t i = (size_t)y * g->cw + x;
+      const cell *c = &g->c[i];
       double px = (x + 0.5) * PST__CELL, py = (y + 0.5) * PST__CELL;
-      double cl[3] = {c->lab[0], c->lab[1], c->lab[2]};
-      if (in_person(a, px, py)) continue;
+      const float *cl_f;
+      double cl[3];
+      if (g->person[i]) continue;
+      cl_f = cell_lab(g, i);
+      cl[0] = cl_f[0], cl[1] = cl_f[1], cl[2] = cl_f[2];
       sd[n++] = c->sd;
       /* Hair falling past the prior is far from the wall's colour; a
        * gradient or shadow stays within this of the median. */
       if (delta_e(cl, med) > OUTLIER_DE) continue;
       for (int k = 0; k < 3; k++) s[k] += c->rgb[k];
       nin++;
-      region_add(&r[region_of(a, px, py)], c);
+      region_add(&r[region_of(a, px, py)], cl_f);
     }
   a->bg_cells = n;
   if (n > 0) {
     for (int k = 0; k < 3; k++) rgb[k] = (float)(s[k] / PST_MAX(nin, 1));
-    table_lab(t, rgb, lab);
+    table_lab(g->t, rgb, lab);
     memcpy(a->bg_lab, lab, sizeof lab);
     a->bg_chroma = hypot(lab[1], lab[2]);
     a->bg_hue = pst__rgb_hue(rgb[0], rgb[1], rgb[2]);
@@ -653,7 +738,8 @@ static void measure_clothing(const grid *g, pst__analysis *a) {
       double dx = fabs(px - a->face_cx);
       if (py < a->chin + 0.35 * fw || py > a->chin + 0.9 * fw) continue;
       if (dx < 0.45 * fw || dx > 0.9 * fw) continue;
-      for (int k = 0; k < 3; k++) s[k] += g->c[(size_t)y * g->cw + x].lab[k];
+      const float *lab = cell_lab(g, (size_t)y * g->cw + x);
+      for (int k = 0; k < 3; k++) s[k] += lab[k];
       n++;
     }
   if (n < 4 || a->bg_cells == 0) return;
@@ -712,7 +798,7 @@ pst_err pst__analyze(const pst_image *img, pst__analysis *a) {
   if (err) goto out;
   face_geometry(a);
   find_crown(img, &g, a);
-  err = measure_background(&g, &t, a);
+  err = measure_background(&g, a);
   if (!err) {
     measure_face(img, &t, a);
     measure_sharpness(img, a);
@@ -721,6 +807,20 @@ pst_err pst__analyze(const pst_image *img, pst__analysis *a) {
   }
 out:
   free(g.c);
+  free(g.person);
   free(small.data);
   return err;
+}
+
+void pst__analysis_scale(pst__analysis *a, double sx, double sy) {
+  a->face.x = (int)lround(a->face.x * sx);
+  a->face.y = (int)lround(a->face.y * sy);
+  a->face.w = (int)lround(a->face.w * sx);
+  a->face.h = (int)lround(a->face.h * sy);
+  for (int i = 0; i < 2; i++) a->eye[i].x *= sx, a->eye[i].y *= sy;
+  a->face_width *= sx;
+  a->face_cx *= sx;
+  a->eye_y *= sy;
+  a->crown *= sy;
+  a->chin *= sy;
 }

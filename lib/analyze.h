@@ -47,6 +47,10 @@ typedef struct pst__analysis {
  * error: out->nfaces is 0. PST_ERR_NOMEM or PST_ERR_ARG only. */
 pst_err pst__analyze(const pst_image *img, pst__analysis *out) PST_HIDDEN;
 
+/* Positions and lengths of `a` multiplied by sx (across) and sy (down): the
+ * analysis of a DCT-scaled decode stated in the file's own pixels. */
+void pst__analysis_scale(pst__analysis *a, double sx, double sy) PST_HIDDEN;
+
 /* sRGB 8-bit to CIELAB (D65). */
 void pst__rgb_to_lab(double r, double g, double b, double lab[3]) PST_HIDDEN;
 /* HSV hue of an sRGB colour, degrees 0..360. */

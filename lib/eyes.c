@@ -79,46 +79,69 @@ static axis_tap axis_tap_at(float x, int n) {
 
 /* sample() for an unrotated frame: every tap's column depends on u only and
  * its row on v only, so both are worked out once (same float expressions,
- * adding the exact zero of the rotation terms changes nothing), which makes
- * the patch bit-identical at a fraction of the cost. */
+ * adding the exact zero of the rotation terms changes nothing). The 2-D
+ * taps are then separable: each source row the patch touches is filtered
+ * along x once, and the rows are blended along y. The integer sums are the
+ * same terms regrouped, so the patch is bit-identical to the direct one. */
 static pst_err sample_upright(const pst_plane *src, const frame *f, int taps,
                               float ox, float oy, float du_x, float dv_y,
                               pst_plane *out) {
   axis_tap *cx = malloc((size_t)f->w * taps * sizeof *cx);
   axis_tap *cy = malloc((size_t)f->h * taps * sizeof *cy);
-  pst_err err = PST_OK;
-  if (!cx || !cy) {
-    err = PST_ERR_NOMEM;
-    goto out;
-  }
+  int32_t *hrow = NULL;
+  int r_lo = src->height, r_hi = -1;
+  pst_err err = PST_ERR_NOMEM;
+  if (!cx || !cy) goto out;
   for (int u = 0; u < f->w; u++)
     for (int i = 0; i < taps; i++)
       cx[u * taps + i] =
           axis_tap_at(ox + (u + (i + 0.5f) / taps) * du_x, src->width);
   for (int v = 0; v < f->h; v++)
-    for (int j = 0; j < taps; j++)
-      cy[v * taps + j] =
+    for (int j = 0; j < taps; j++) {
+      axis_tap t =
           axis_tap_at(oy + (v + (j + 0.5f) / taps) * dv_y, src->height);
-  for (int v = 0; v < f->h; v++)
-    for (int u = 0; u < f->w; u++) {
-      int64_t acc = 0;
-      for (int j = 0; j < taps; j++) {
-        const axis_tap *ty = &cy[v * taps + j];
-        const uint8_t *r0 = src->data + (size_t)ty->i0 * src->stride;
-        const uint8_t *r1 = src->data + (size_t)ty->i1 * src->stride;
-        for (int i = 0; i < taps; i++) {
-          const axis_tap *tx = &cx[u * taps + i];
-          int t = r0[tx->i0] * (256 - tx->w) + r0[tx->i1] * tx->w;
-          int b = r1[tx->i0] * (256 - tx->w) + r1[tx->i1] * tx->w;
-          acc += t * (256 - ty->w) + b * ty->w;
-        }
-      }
-      out->data[(size_t)v * f->w + u] =
-          (uint8_t)((acc / (taps * taps) + 32768) >> 16);
+      cy[v * taps + j] = t;
+      r_lo = PST_MIN(r_lo, t.i0);
+      r_hi = PST_MAX(r_hi, t.i1);
     }
+  hrow = malloc(((size_t)(r_hi - r_lo + 1) + 1) * f->w * sizeof *hrow);
+  if (!hrow) goto out;
+  /* Row r filtered along x: the sum over the u taps of r's lerps. */
+  for (int r = r_lo; r <= r_hi; r++) {
+    const uint8_t *row = src->data + (size_t)r * src->stride;
+    int32_t *h = hrow + (size_t)(r - r_lo) * f->w;
+    const axis_tap *tx = cx;
+    if (taps == 1)
+      for (int u = 0; u < f->w; u++, tx++)
+        h[u] = row[tx->i0] * (256 - tx->w) + row[tx->i1] * tx->w;
+    else
+      for (int u = 0; u < f->w; u++, tx += 2)
+        h[u] = row[tx[0].i0] * (256 - tx[0].w) + row[tx[0].i1] * tx[0].w +
+               row[tx[1].i0] * (256 - tx[1].w) + row[tx[1].i1] * tx[1].w;
+  }
+  /* Then blended along y; the last hrow line holds the accumulator. Sums
+   * are >= 0 and at most 4 taps x 255 << 16, so int32 and a shift for the
+   * division by taps^2 are exact. */
+  int32_t *acc = hrow + (size_t)(r_hi - r_lo + 1) * f->w;
+  int shift = taps == 1 ? 0 : 2;
+  for (int v = 0; v < f->h; v++) {
+    uint8_t *o = out->data + (size_t)v * f->w;
+    for (int u = 0; u < f->w; u++) acc[u] = 0;
+    for (int j = 0; j < taps; j++) {
+      const axis_tap *ty = &cy[v * taps + j];
+      const int32_t *h0 = hrow + (size_t)(ty->i0 - r_lo) * f->w;
+      const int32_t *h1 = hrow + (size_t)(ty->i1 - r_lo) * f->w;
+      int32_t w0 = 256 - ty->w, w1 = ty->w;
+      for (int u = 0; u < f->w; u++) acc[u] += h0[u] * w0 + h1[u] * w1;
+    }
+    for (int u = 0; u < f->w; u++)
+      o[u] = (uint8_t)(((acc[u] >> shift) + 32768) >> 16);
+  }
+  err = PST_OK;
 out:
   free(cx);
   free(cy);
+  free(hrow);
   return err;
 }
 
@@ -194,97 +217,135 @@ static int collect_gradients(const pst_plane *p, grad *g) {
   return k;
 }
 
-static float mog_score(const grad *g, int n, float cx, float cy) {
-  float s = 0;
-  for (int i = 0; i < n; i++) {
-    float dx = g[i].x - cx, dy = g[i].y - cy, d2 = dx * dx + dy * dy;
-    float dot = dx * g[i].gx + dy * g[i].gy;
-    if (dot > 0) s += dot * dot / d2; /* dot > 0 implies d2 > 0 */
-  }
-  return s;
+/* Candidates are scored LANES at a time along a row, in vectors of 4 (GCC
+ * and Clang vector extensions: SSE2 on x86-64, the target's SIMD or plain
+ * code elsewhere; -O2 does not vectorise the lane loop by itself). Each
+ * lane still adds its terms in gradient order with the same float
+ * operations as a one-candidate loop (`if (dot > 0) s += dot * dot / d2`);
+ * a term not taken adds +0, which changes no sum, so the scores are
+ * bit-identical to it. */
+#define LANES 8
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f mog_term(v4f dx, float dyy, float gx, float dyg) {
+  v4f d2 = dx * dx + dyy, dot = dx * gx + dyg;
+  /* At the gradient's own pixel d2 = dot = 0: that NaN is masked out. */
+  v4f t = dot * dot / d2;
+  return (v4f)((v4i)t & (dot > 0));
 }
 
-/* Separable 5-tap box mean (edges: the mean of what is inside). */
-/* Mean of line[(i-2..i+2) * d] clamped to 0..n-1, summed in index order
- * (the interior and the edges add the same terms in the same order). */
-static void box5_line(const float *line, ptrdiff_t d, int n, float *out) {
+/* Means-of-gradients objective at (x0 + k, y), k < LANES, into s[k]. */
+static void mog_row(const grad *g, int n, int x0, int y, float *s) {
+  float fx = (float)x0;
+  v4f c0 = {fx, fx + 1, fx + 2, fx + 3}, c1 = c0 + 4.f;
+  v4f a0 = {0, 0, 0, 0}, a1 = a0;
   for (int i = 0; i < n; i++) {
-    float s = 0;
-    if (i >= 2 && i < n - 2) {
-      const float *c = line + i * d;
-      s += c[-2 * d];
-      s += c[-d];
-      s += c[0];
-      s += c[d];
-      s += c[2 * d];
-      out[i * d] = s / 5;
-      continue;
+    float dy = g[i].y - (float)y, gx = g[i].gx;
+    float dyy = dy * dy, dyg = dy * g[i].gy;
+    a0 += mog_term(g[i].x - c0, dyy, gx, dyg);
+    a1 += mog_term(g[i].x - c1, dyy, gx, dyg);
+  }
+  for (int k = 0; k < 4; k++) {
+    s[k] = a0[k];
+    s[k + 4] = a1[k];
+  }
+}
+
+/* The darkness weight (255 - I under a 5x5 box mean) at candidates
+ * x0..x1, y0..y1 into dk (row-major, x1 - x0 + 1 wide), as a separable
+ * float box5 (rows, then columns) computes it in the interior: a row term
+ * sums five integers, exact in float, so an integer sum gives the same
+ * value. Candidates keep >= 2 px from the patch border: no edge case. */
+static void darkness_at(const pst_plane *p, int x0, int x1, int y0, int y1,
+                        float *rows, float *dk) {
+  int cw = x1 - x0 + 1;
+  for (int y = y0 - 2; y <= y1 + 2; y++) {
+    const uint8_t *c = p->data + (size_t)y * p->stride;
+    float *r = rows + (size_t)(y - y0 + 2) * cw;
+    for (int x = x0; x <= x1; x++)
+      r[x - x0] = (float)(5 * 255 -
+                          (c[x - 2] + c[x - 1] + c[x] + c[x + 1] + c[x + 2])) /
+                  5;
+  }
+  for (int y = 0; y <= y1 - y0; y++)
+    for (int x = 0; x < cw; x++) {
+      const float *r = rows + (size_t)y * cw + x;
+      float s = 0;
+      for (int j = 0; j < 5; j++) s += r[(size_t)j * cw];
+      dk[(size_t)y * cw + x] = s / 5;
     }
-    int c = 0;
-    for (int k = PST_MAX(i - 2, 0); k <= PST_MIN(i + 2, n - 1); k++, c++)
-      s += line[k * d];
-    out[i * d] = s / c;
-  }
 }
 
-static void box5(const float *in, int w, int h, float *tmp, float *out) {
-  for (int y = 0; y < h; y++) box5_line(in + y * w, 1, w, tmp + y * w);
-  for (int x = 0; x < w; x++) box5_line(tmp + x, w, h, out + x);
-}
-
-/* Blurred darkness 255 - I (5x5 box) for the centre weight. */
-static void darkness(const pst_plane *p, float *tmp, float *out) {
-  int n = p->width * p->height;
-  for (int i = 0; i < n; i++) out[i] = 255.f - p->data[i];
-  box5(out, p->width, p->height, tmp, out);
-}
-
-static inline uint8_t min5(const uint8_t *c, ptrdiff_t d) {
-  uint8_t a = PST_MIN(c[-2 * d], c[-d]), b = PST_MIN(c[d], c[2 * d]);
-  return PST_MIN(PST_MIN(a, b), c[0]);
-}
-
-/* Minimum over i-2..i+2 (clamped to 0..n-1) of line[i * d]. */
-static uint8_t min5_edge(const uint8_t *line, ptrdiff_t d, int i, int n) {
-  uint8_t m = 255;
-  for (int k = PST_MAX(i - 2, 0); k <= PST_MIN(i + 2, n - 1); k++)
-    m = PST_MIN(m, line[k * d]);
-  return m;
-}
-
-/* Erodes the n samples line[0], line[d], ... into out[0], out[d], ... */
-static void erode_line(const uint8_t *line, ptrdiff_t d, int n, uint8_t *out) {
-  for (int i = 0; i < n; i++)
-    out[i * d] =
-        i >= 2 && i < n - 2 ? min5(line + i * d, d) : min5_edge(line, d, i, n);
+static inline uint8_t min5(uint8_t a, uint8_t b, uint8_t c, uint8_t d,
+                           uint8_t e) {
+  uint8_t p = PST_MIN(a, b), q = PST_MIN(d, e);
+  return PST_MIN(PST_MIN(p, q), c);
 }
 
 /* Grey-level erosion (min over a 5x5 square, separably): the catch-light
  * inside the pupil would otherwise draw gradients and darkness away from
  * the centre; the dark iris grows by the same amount on every side, so its
- * centre stays put. */
+ * centre stays put. Near the border the square is clipped, which is the
+ * same as repeating the edge sample (a repeat does not change a minimum):
+ * the column pass takes the minimum of five clamped rows. */
+static void erode_rows(const uint8_t *restrict in, uint8_t *restrict out) {
+  for (int y = 0; y < REFINE; y++) {
+    const uint8_t *l = in + y * REFINE;
+    uint8_t *o = out + y * REFINE;
+    o[0] = min5(l[0], l[0], l[0], l[1], l[2]);
+    o[1] = min5(l[0], l[0], l[1], l[2], l[3]);
+    for (int x = 2; x < REFINE - 2; x++)
+      o[x] = min5(l[x - 2], l[x - 1], l[x], l[x + 1], l[x + 2]);
+    o[REFINE - 2] = min5(l[REFINE - 4], l[REFINE - 3], l[REFINE - 2],
+                         l[REFINE - 1], l[REFINE - 1]);
+    o[REFINE - 1] = min5(l[REFINE - 3], l[REFINE - 2], l[REFINE - 1],
+                         l[REFINE - 1], l[REFINE - 1]);
+  }
+}
+
+static void erode_cols(const uint8_t *restrict in, uint8_t *restrict out) {
+  for (int y = 0; y < REFINE; y++) {
+    const uint8_t *r[5];
+    uint8_t *o = out + y * REFINE;
+    for (int k = 0; k < 5; k++)
+      r[k] = in + PST_CLAMP(y + k - 2, 0, REFINE - 1) * REFINE;
+    for (int x = 0; x < REFINE; x++)
+      o[x] = min5(r[0][x], r[1][x], r[2][x], r[3][x], r[4][x]);
+  }
+}
+
+/* p must be REFINE x REFINE: fixed trip counts let -O2 vectorise both
+ * passes (variable-length loops stayed scalar). */
 static pst_err erode(pst_plane *p) {
-  int w = p->width, h = p->height;
-  uint8_t *tmp = malloc((size_t)w * h);
+  uint8_t *tmp = malloc((size_t)REFINE * REFINE);
   if (!tmp) return PST_ERR_NOMEM;
-  for (int y = 0; y < h; y++) erode_line(p->data + y * w, 1, w, tmp + y * w);
-  for (int x = 0; x < w; x++) erode_line(tmp + x, w, h, p->data + x);
+  erode_rows(p->data, tmp);
+  erode_cols(tmp, p->data);
   free(tmp);
   return PST_OK;
 }
 
-/* The best centre among candidates x0..x1, y0..y1 (step 1). */
-static void best_centre(const pst_plane *p, const grad *g, int n,
-                        const float *dk, int x0, int x1, int y0, int y1,
-                        int *bx, int *by) {
-  float best = -1;
+/* The best centre among candidates x0..x1, y0..y1 (step 1, row-major, the
+ * first of equal scores), weighted by darkness. x0, y0 >= 2 and
+ * x1 <= width - 3, y1 <= height - 3 (darkness_at reads 2 px around). */
+static void best_centre(const pst_plane *p, const grad *g, int n, int x0,
+                        int x1, int y0, int y1, int *bx, int *by) {
+  float best = -1, sc[LANES];
+  float rows[(REFINE + 4) * REFINE], dk[REFINE * REFINE];
+  int cw = x1 - x0 + 1;
+  if (x1 < x0 || y1 < y0) return;
+  darkness_at(p, x0, x1, y0, y1, rows, dk);
   for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++) {
-      float s = mog_score(g, n, (float)x, (float)y) * dk[y * p->width + x];
-      if (s > best) {
-        best = s;
-        *bx = x;
-        *by = y;
+    for (int xs = x0; xs <= x1; xs += LANES) {
+      mog_row(g, n, xs, y, sc);
+      for (int k = 0; k < LANES && xs + k <= x1; k++) {
+        float s = sc[k] * dk[(size_t)(y - y0) * cw + xs + k - x0];
+        if (s > best) {
+          best = s;
+          *bx = xs + k;
+          *by = y;
+        }
       }
     }
 }
@@ -313,49 +374,45 @@ static pst_err pupil_in_patch(const pst_plane *p, int stages, double *px,
                               double *py, int *seen) {
   int w = p->width, h = p->height, n, bx = w / 2, by = h / 2, cx, cy, r;
   grad *g = malloc((size_t)w * h * sizeof *g);
-  float *dk = malloc((size_t)w * h * 2 * sizeof *dk), *tmp = dk + w * h;
   uint8_t *hd = malloc((size_t)w * h / 4 + 1);
   pst_plane half = {0, 0, 0, hd};
   pst_err err = PST_OK;
   *px = w / 2.0;
   *py = h / 2.0;
   *seen = 0;
-  if (!g || !dk || !hd) {
+  if (!g || !hd) {
     err = PST_ERR_NOMEM;
     goto out;
   }
   if (stages & SEARCH_COARSE) {
     halve(p, &half);
     n = collect_gradients(&half, g);
-    darkness(&half, tmp, dk);
   } else {
     n = 0;
   }
   *seen = n > 0;
   if (n > 0) {
     int hw = half.width, hh = half.height;
-    best_centre(&half, g, n, dk, hw / 6, hw - hw / 6 - 1, hh / 5,
-                hh - hh / 5 - 1, &bx, &by);
+    best_centre(&half, g, n, hw / 6, hw - hw / 6 - 1, hh / 5, hh - hh / 5 - 1,
+                &bx, &by);
     bx = 2 * bx, by = 2 * by;
     *px = bx + 0.5, *py = by + 0.5; /* the middle of the 2x2 block */
   }
   if (!(stages & SEARCH_FINE)) goto out;
   n = collect_gradients(p, g);
-  darkness(p, tmp, dk);
   if (n == 0) goto out;
   *seen = 1;
   cx = bx, cy = by;
   /* Without the coarse stage the caller's point is a coarse best of a
    * wider window: a little more room. */
   r = stages & SEARCH_COARSE ? 2 : 3;
-  best_centre(p, g, n, dk, PST_MAX(cx - r, w / 6),
+  best_centre(p, g, n, PST_MAX(cx - r, w / 6),
               PST_MIN(cx + r + 1, w - w / 6 - 1), PST_MAX(cy - r, h / 5),
               PST_MIN(cy + r + 1, h - h / 5 - 1), &bx, &by);
   *px = bx;
   *py = by;
 out:
   free(g);
-  free(dk);
   free(hd);
   return err;
 }

@@ -13,6 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* Four windows of a row share each tree evaluation (see batch_cascade). */
+#define FACE_SIMD 1
+#endif
+
+#if defined(__GNUC__)
+#define FACE_INLINE static inline __attribute__((always_inline))
+#else
+#define FACE_INLINE static inline
+#endif
+
 /* Raw hits are capped so a pathological image cannot grow memory without
  * bound; a portrait yields a few hundred. */
 #define MAX_HITS 200000
@@ -75,32 +87,116 @@ uint64_t pst__integral_rect(const pst__integral *ii, int x, int y, int w,
 static void resize_taps(int n, int dn, int32_t *i0, int32_t *wt) {
   double f = (double)n / dn;
   for (int i = 0; i < dn; i++) {
-    double s = PST_CLAMP((i + 0.5) * f - 0.5, 0.0, n - 1.0);
+    double s = PST_CLAMP((i + 0.5) * f - 0.5, 0.0, n - 1.0), u;
     i0[i] = (int32_t)s;
-    wt[i] = (int32_t)lround((s - i0[i]) * 256.0);
+    /* lround of u >= 0 without the libm call: u - (int)u is exact. */
+    u = (s - i0[i]) * 256.0;
+    wt[i] = (int32_t)u + (u - (int32_t)u >= 0.5);
     if (wt[i] == 256) i0[i]++, wt[i] = 0;
   }
 }
 
+/* Output rows are written 8 pixels at a time: up to 7 bytes past the end
+ * of a row (the next row overwrites them; the buffer needs this much more
+ * after its last row). */
+#define RESIZE_PAD 8
+
+/* int32 entries resize_into needs in `tab` for a dw x dh resample of a
+ * source sw pixels wide. */
+static size_t resize_tab_len(int dw, int dh, int sw) {
+  return 2 * ((size_t)dw + RESIZE_PAD + (size_t)dh) + (size_t)sw / 2 + 8;
+}
+
+/* One source row pair blended along y: v[x] = r0[x] * a + r1[x] * b
+ * (a + b = 256, so v <= 255 * 256 fits 16 bits), v[n] = v[n - 1]. */
+static void blend_rows(const uint8_t *r0, const uint8_t *r1, int a, int b,
+                       int n, uint16_t *v) {
+  int x = 0;
+#ifdef FACE_SIMD
+  __m128i z = _mm_setzero_si128(), va = _mm_set1_epi16((short)a),
+          vb = _mm_set1_epi16((short)b);
+  for (; x + 16 <= n; x += 16) {
+    __m128i p = _mm_loadu_si128((const __m128i *)(const void *)(r0 + x));
+    __m128i q = _mm_loadu_si128((const __m128i *)(const void *)(r1 + x));
+    __m128i lo = _mm_add_epi16(_mm_mullo_epi16(_mm_unpacklo_epi8(p, z), va),
+                               _mm_mullo_epi16(_mm_unpacklo_epi8(q, z), vb));
+    __m128i hi = _mm_add_epi16(_mm_mullo_epi16(_mm_unpackhi_epi8(p, z), va),
+                               _mm_mullo_epi16(_mm_unpackhi_epi8(q, z), vb));
+    _mm_storeu_si128((__m128i *)(void *)(v + x), lo);
+    _mm_storeu_si128((__m128i *)(void *)(v + x + 8), hi);
+  }
+  if (x + 8 <= n) {
+    __m128i p = _mm_loadl_epi64((const __m128i *)(const void *)(r0 + x));
+    __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(r1 + x));
+    __m128i lo = _mm_add_epi16(_mm_mullo_epi16(_mm_unpacklo_epi8(p, z), va),
+                               _mm_mullo_epi16(_mm_unpacklo_epi8(q, z), vb));
+    _mm_storeu_si128((__m128i *)(void *)(v + x), lo);
+    x += 8;
+  }
+#endif
+  for (; x < n; x++) v[x] = (uint16_t)(r0[x] * a + r1[x] * b);
+  v[n] = v[n - 1];
+}
+
+/* Row y of the resample along x from the blended row v: the same integer
+ * r0[i]*(256-wx)*a + ... as blending after filtering, so the result does
+ * not depend on the order. wp[x] = (256 - wx) | wx << 16; with SIMD, x0
+ * and wp run on to a multiple of 8 (padding taps 0) and so does o. */
+static void filter_row(const uint16_t *v, const int32_t *x0, const int32_t *wp,
+                       int dw, uint8_t *o) {
+  int x = 0;
+#ifdef FACE_SIMD
+  /* pmaddwd is signed: v - 32768 fits, and the weights sum to 256, so the
+   * offset comes back as 32768 * 256. */
+  const __m128i flip = _mm_set1_epi16((short)0x8000),
+                bias = _mm_set1_epi32((1 << 23) + (1 << 15));
+  for (; x < dw; x += 8) {
+    __m128i g[2];
+    for (int h = 0; h < 2; h++) {
+      const int32_t *i = x0 + x + 4 * h;
+      uint32_t e0, e1, e2, e3;
+      memcpy(&e0, v + i[0], 4);
+      memcpy(&e1, v + i[1], 4);
+      memcpy(&e2, v + i[2], 4);
+      memcpy(&e3, v + i[3], 4);
+      __m128i p =
+          _mm_unpacklo_epi64(_mm_unpacklo_epi32(_mm_cvtsi32_si128((int)e0),
+                                                _mm_cvtsi32_si128((int)e1)),
+                             _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)e2),
+                                                _mm_cvtsi32_si128((int)e3)));
+      __m128i w =
+          _mm_loadu_si128((const __m128i *)(const void *)(wp + x + 4 * h));
+      g[h] = _mm_srli_epi32(
+          _mm_add_epi32(_mm_madd_epi16(_mm_xor_si128(p, flip), w), bias), 16);
+    }
+    __m128i b = _mm_packs_epi32(g[0], g[1]);
+    _mm_storel_epi64((__m128i *)(void *)(o + x), _mm_packus_epi16(b, b));
+  }
+#endif
+  for (; x < dw; x++) {
+    int32_t i = x0[x], w0 = wp[x] & 0xffff, w1 = wp[x] >> 16;
+    o[x] =
+        (uint8_t)(((int32_t)v[i] * w0 + (int32_t)v[i + 1] * w1 + 32768) >> 16);
+  }
+}
+
 /* Fixed-point bilinear resample into dst (dw x dh, stride dw); `tab` holds
- * 2 * (dw + dh) ints. */
+ * resize_tab_len(dw, dh, src->width) ints. */
 static void resize_into(const pst_plane *src, int dw, int dh, uint8_t *dst,
                         int32_t *tab) {
-  int32_t *x0 = tab, *wx = tab + dw, *y0 = tab + 2 * dw, *wy = y0 + dh;
-  resize_taps(src->width, dw, x0, wx);
+  int dwp = dw + RESIZE_PAD;
+  int32_t *x0 = tab, *wp = tab + dwp, *y0 = tab + 2 * dwp, *wy = y0 + dh;
+  uint16_t *v = (uint16_t *)(void *)(wy + dh);
+  resize_taps(src->width, dw, x0, wp);
+  for (int x = 0; x < dw; x++) wp[x] = (256 - wp[x]) | wp[x] << 16;
+  for (int x = dw; x < dwp; x++) x0[x] = wp[x] = 0;
   resize_taps(src->height, dh, y0, wy);
   for (int y = 0; y < dh; y++) {
     const uint8_t *r0 = src->data + (size_t)y0[y] * src->stride;
     const uint8_t *r1 =
         src->data + (size_t)PST_MIN(y0[y] + 1, src->height - 1) * src->stride;
-    int32_t b = wy[y], a = 256 - b;
-    uint8_t *o = dst + (size_t)y * dw;
-    for (int x = 0; x < dw; x++) {
-      int32_t i = x0[x], j = PST_MIN(i + 1, src->width - 1), w1 = wx[x];
-      int32_t top = r0[i] * (256 - w1) + r0[j] * w1;
-      int32_t bot = r1[i] * (256 - w1) + r1[j] * w1;
-      o[x] = (uint8_t)((top * a + bot * b + 32768) >> 16);
-    }
+    blend_rows(r0, r1, 256 - wy[y], wy[y], src->width, v);
+    filter_row(v, x0, wp, dw, dst + (size_t)y * dw);
   }
 }
 
@@ -110,8 +206,8 @@ pst_err pst__plane_resize(const pst_plane *src, int dw, int dh,
   memset(out, 0, sizeof *out);
   if (!src || !src->data || dw <= 0 || dh <= 0) return PST_ERR_ARG;
   if ((long)dw * dh > MAX_LEVEL_PIXELS) return PST_ERR_LIMIT;
-  tab = malloc(2 * ((size_t)dw + (size_t)dh) * sizeof *tab);
-  out->data = malloc((size_t)dw * (size_t)dh);
+  tab = malloc(resize_tab_len(dw, dh, src->width) * sizeof *tab);
+  out->data = malloc((size_t)dw * (size_t)dh + RESIZE_PAD);
   if (!tab || !out->data) {
     free(tab);
     free(out->data);
@@ -133,6 +229,7 @@ pst_err pst__plane_resize(const pst_plane *src, int dw, int dh,
 typedef struct opt_node {
   int32_t a[3], b[3], c[3], d[3];
   int32_t w[3];
+  float wf[3]; /* w as floats, for the four-window path */
   float threshold;
   int16_t left, right;
   int nrects;
@@ -153,17 +250,30 @@ static void prepare_nodes(const pst__cascade *c, int stride, opt_node *on) {
       on[i].c[k] = on[i].a[k] + r->h * stride;
       on[i].d[k] = on[i].c[k] + r->w;
       on[i].w[k] = k < f->nrects ? (int32_t)lrintf(r->weight) : 0;
+      on[i].wf[k] = (float)on[i].w[k];
     }
   }
 }
 
 /* Whether every rectangle weight is an integer (true of OpenCV's Haar
- * cascades; the integer sums below rely on it). */
-static int integer_weights(const pst__cascade *c) {
-  for (int i = 0; i < c->nfeatures; i++)
-    for (int k = 0; k < c->features[i].nrects; k++)
-      if (c->features[i].r[k].weight != rintf(c->features[i].r[k].weight))
+ * cascades; the integer sums below rely on it). *exact: whether every
+ * feature's weighted sum, and each partial sum of it, is also an integer a
+ * float represents exactly, so that summing in floats (the four-window
+ * path) gives the integer sum's value. */
+static int integer_weights(const pst__cascade *c, int *exact) {
+  *exact = 1;
+  for (int i = 0; i < c->nfeatures; i++) {
+    long m = 0;
+    for (int k = 0; k < c->features[i].nrects; k++) {
+      const pst__haar_rect *r = &c->features[i].r[k];
+      /* (also refuses NaN before the conversion) */
+      if (!(fabsf(r->weight) <= 1000.f) ||
+          r->weight != (float)(int32_t)r->weight)
         return 0;
+      m += labs((long)r->weight) * r->w * r->h * 255L;
+    }
+    if (m >= 1L << 24) *exact = 0;
+  }
   return 1;
 }
 
@@ -182,12 +292,12 @@ static inline int32_t node_sum(const opt_node *n, const uint32_t *p) {
 }
 
 /* The number of stages passed by the window whose top-left is p (nstages:
- * a hit). `norm` is the window's stddev * area: comparing
- * sum < threshold * norm equals OpenCV's normalised sum < threshold without
- * a division per feature. */
+ * a hit), starting at stage s0 (the earlier ones passed). `norm` is the
+ * window's stddev * area: comparing sum < threshold * norm equals OpenCV's
+ * normalised sum < threshold without a division per feature. */
 static int run_cascade(const pst__cascade *c, const opt_node *on,
-                       const uint32_t *p, float norm) {
-  for (int si = 0; si < c->nstages; si++) {
+                       const uint32_t *p, float norm, int s0) {
+  for (int si = s0; si < c->nstages; si++) {
     const pst__haar_stage *st = &c->stages[si];
     const pst__haar_weak *w = &c->weak[st->weak0], *wend = w + st->nweak;
     float sum = 0.f;
@@ -208,15 +318,148 @@ static int run_cascade(const pst__cascade *c, const opt_node *on,
 
 /* One pyramid level's pixels and integral images (stride fixed per scan so
  * the node offsets are prepared once). */
+/* What every worker of one scan shares, read-only: the buffer geometry of
+ * the largest level and the cascade's node tables for it (built once per
+ * call). */
+typedef struct flat_tree flat_tree;
+typedef struct scan_tables {
+  int lw, lh, stride; /* level buffers: lw x lh pixels, integral stride */
+  int sw;             /* the plane's width (resample row buffer) */
+  int hs;             /* step 2: dsum's row length (see level_buf); else 0 */
+  size_t half;
+  opt_node *on;  /* one window at a time (ft NULL) */
+  flat_tree *ft; /* trees of <= 2 nodes, four windows at a time */
+  /* MAX_THREADS level buffers, worker i's is bufs[i] (allocated on first
+   * use, kept for both passes). */
+  struct level_buf *bufs;
+} scan_tables;
+
 typedef struct level_buf {
   uint8_t *px;
   uint32_t *sum, *sq;
   int32_t *tab;
   int stride;
+  /* With step 2, sum again with its even columns first, then the odd ones
+   * (`half` entries later), rows hs apart: four windows 2 px apart then
+   * read each corner with one load. NULL otherwise. sq then holds only
+   * the odd columns (entry k: column 2k + 1), rows hs apart: the norm
+   * reads no other (windows at even x, inner width even). */
+  uint32_t *dsum;
+  int hs;
+  size_t half;
 } level_buf;
+
+#ifdef FACE_SIMD
+/* One row of integrate_split, 16 pixels at a time (the same wrapping
+ * uint32 sums as the scalar loop). The last block runs past the row: it
+ * reads up to 15 pixels more and writes up to 16 entries past column w
+ * into the next row's start (rewritten when that row is done) or the
+ * buffers' padding. Columns past w are never read. Returns where it
+ * stopped (>= w); *rs, *rq: the running sums there. */
+static int integrate_row16(const uint8_t *row, int w, uint32_t *q,
+                           const uint32_t *pq, uint32_t *ev, const uint32_t *pe,
+                           uint32_t *od, const uint32_t *po, uint32_t *rs,
+                           uint32_t *rq) {
+  const __m128i z = _mm_setzero_si128(), lo8 = _mm_set1_epi16(0xff);
+  __m128i cs = z, cq = z;
+  int x = 0;
+  for (; x < w; x += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(row + x));
+    /* Pairs (2k, 2k + 1): their prefix ends on an even integral column
+     * (ev), minus the odd pixel on an odd one (od). At most 8 * 510. */
+    __m128i e = _mm_and_si128(v, lo8), o = _mm_srli_epi16(v, 8);
+    __m128i p = _mm_add_epi16(e, o);
+    p = _mm_add_epi16(p, _mm_slli_si128(p, 2));
+    p = _mm_add_epi16(p, _mm_slli_si128(p, 4));
+    p = _mm_add_epi16(p, _mm_slli_si128(p, 8));
+    __m128i s0 = _mm_add_epi32(_mm_unpacklo_epi16(p, z), cs);
+    __m128i s1 = _mm_add_epi32(_mm_unpackhi_epi16(p, z), cs);
+    cs = _mm_shuffle_epi32(s1, 0xff);
+    uint32_t *E = ev + (x >> 1) + 1, *O = od + (x >> 1);
+    const uint32_t *PE = pe + (x >> 1) + 1, *PO = po + (x >> 1);
+#define LD(a) _mm_loadu_si128((const __m128i *)(const void *)(a))
+#define ST(a, b) _mm_storeu_si128((__m128i *)(void *)(a), b)
+    ST(E, _mm_add_epi32(s0, LD(PE)));
+    ST(E + 4, _mm_add_epi32(s1, LD(PE + 4)));
+    ST(O, _mm_add_epi32(_mm_sub_epi32(s0, _mm_unpacklo_epi16(o, z)), LD(PO)));
+    ST(O + 4,
+       _mm_add_epi32(_mm_sub_epi32(s1, _mm_unpackhi_epi16(o, z)), LD(PO + 4)));
+    /* Squares, on odd columns only: pair sums of squares (pmaddwd) give
+     * the prefix at column 2k + 2; less the odd pixel's square, 2k + 1. */
+    __m128i b0 = _mm_unpacklo_epi8(v, z), b1 = _mm_unpackhi_epi8(v, z);
+    __m128i o2 = _mm_mullo_epi16(o, o);
+    __m128i m0 = _mm_madd_epi16(b0, b0), m1 = _mm_madd_epi16(b1, b1);
+    m0 = _mm_add_epi32(m0, _mm_slli_si128(m0, 4));
+    m0 = _mm_add_epi32(m0, _mm_slli_si128(m0, 8));
+    m0 = _mm_add_epi32(m0, cq);
+    m1 = _mm_add_epi32(m1, _mm_slli_si128(m1, 4));
+    m1 = _mm_add_epi32(m1, _mm_slli_si128(m1, 8));
+    m1 = _mm_add_epi32(m1, _mm_shuffle_epi32(m0, 0xff));
+    cq = _mm_shuffle_epi32(m1, 0xff);
+    uint32_t *Q = q + (x >> 1);
+    const uint32_t *PQ = pq + (x >> 1);
+    ST(Q, _mm_add_epi32(_mm_sub_epi32(m0, _mm_unpacklo_epi16(o2, z)), LD(PQ)));
+    ST(Q + 4,
+       _mm_add_epi32(_mm_sub_epi32(m1, _mm_unpackhi_epi16(o2, z)), LD(PQ + 4)));
+#undef LD
+#undef ST
+  }
+  *rs = (uint32_t)_mm_cvtsi128_si32(cs);
+  *rq = (uint32_t)_mm_cvtsi128_si32(cq);
+  return x;
+}
+#endif
+
+/* integrate for step 2: the sums go straight into dsum's two halves, the
+ * squares' odd columns into sq (see level_buf). */
+static void integrate_split(level_buf *lb, int w, int h) {
+  int hs = lb->hs;
+  memset(lb->sq, 0, (size_t)hs * sizeof *lb->sq);
+  memset(lb->dsum, 0, (size_t)hs * sizeof *lb->dsum);
+  memset(lb->dsum + lb->half, 0, (size_t)hs * sizeof *lb->dsum);
+#ifdef FACE_SIMD
+  /* What the last row's block reads past the level (only columns past w
+   * depend on it) is defined. */
+  memset(lb->px + (size_t)w * h, 0, 16);
+#endif
+  for (int y = 0; y < h; y++) {
+    const uint8_t *row = lb->px + (size_t)y * w;
+    uint32_t *q = lb->sq + (size_t)(y + 1) * hs;
+    uint32_t *ev = lb->dsum + (size_t)(y + 1) * hs, *od = ev + lb->half;
+    const uint32_t *pe = ev - hs, *po = od - hs;
+    uint32_t rs = 0, rq = 0;
+    int x = 0;
+    ev[0] = 0;
+#ifdef FACE_SIMD
+    x = integrate_row16(row, w, q, q - hs, ev, pe, od, po, &rs, &rq);
+#endif
+    /* Column x + 1 is odd, x + 2 even. */
+    for (; x + 1 < w; x += 2) {
+      uint32_t v0 = row[x], v1 = row[x + 1];
+      rs += v0;
+      rq += v0 * v0;
+      q[x >> 1] = q[(x >> 1) - hs] + rq;
+      od[x >> 1] = po[x >> 1] + rs;
+      rs += v1;
+      rq += v1 * v1;
+      ev[(x >> 1) + 1] = pe[(x >> 1) + 1] + rs;
+    }
+    if (x < w) {
+      uint32_t v0 = row[x];
+      rs += v0;
+      rq += v0 * v0;
+      q[x >> 1] = q[(x >> 1) - hs] + rq;
+      od[x >> 1] = po[x >> 1] + rs;
+    }
+  }
+}
 
 static void integrate(level_buf *lb, int w, int h) {
   int s = lb->stride;
+  if (lb->dsum) {
+    integrate_split(lb, w, h);
+    return;
+  }
   memset(lb->sum, 0, (size_t)s * sizeof *lb->sum);
   memset(lb->sq, 0, (size_t)s * sizeof *lb->sq);
   for (int y = 0; y < h; y++) {
@@ -235,16 +478,29 @@ static void integrate(level_buf *lb, int w, int h) {
   }
 }
 
-/* stddev * area of the window's inner rectangle (offset o of its inner
- * top-left), or 0 when the window is nearly flat: no face has a grey-level
- * spread under MIN_STDDEV, and skipping such windows makes plain studio
- * backgrounds almost free. */
-static inline float norm_at(const level_buf *lb, size_t o, int nw, int nh) {
+/* stddev * area of the inner rectangle of the window at (x, y), or 0 when the
+ * window is nearly flat: no face has a grey-level spread under MIN_STDDEV, and
+ * skipping such windows makes plain studio backgrounds almost free. */
+static inline float norm_at(const level_buf *lb, int x, int y, int nw, int nh) {
+  size_t o = (size_t)(y + 1) * lb->stride + (size_t)x + 1;
   size_t b = o + (size_t)nw, cc = o + (size_t)nh * lb->stride,
          d = cc + (size_t)nw;
-  int64_t area = (int64_t)nw * nh;
-  int64_t sum = (uint32_t)(lb->sum[d] - lb->sum[b] - lb->sum[cc] + lb->sum[o]);
-  int64_t sq = (uint32_t)(lb->sq[d] - lb->sq[b] - lb->sq[cc] + lb->sq[o]);
+  int64_t area = (int64_t)nw * nh, sum, sq;
+  if (lb->dsum) {
+    const uint32_t *p = lb->dsum + (size_t)(y + 1) * lb->hs;
+    size_t x0 = (size_t)x + 1, x1 = x0 + (size_t)nw;
+    size_t dn = (size_t)nh * (size_t)lb->hs;
+    size_t i0 = (x0 & 1) * lb->half + (x0 >> 1),
+           i1 = (x1 & 1) * lb->half + (x1 >> 1);
+    const uint32_t *q = lb->sq + (size_t)(y + 1) * lb->hs;
+    sum = (uint32_t)(p[dn + i1] - p[i1] - p[dn + i0] + p[i0]);
+    /* x0, x1 odd: sq's entries x0 / 2, x1 / 2 */
+    sq = (uint32_t)(q[dn + (x1 >> 1)] - q[x1 >> 1] - q[dn + (x0 >> 1)] +
+                    q[x0 >> 1]);
+  } else {
+    sum = (uint32_t)(lb->sum[d] - lb->sum[b] - lb->sum[cc] + lb->sum[o]);
+    sq = (uint32_t)(lb->sq[d] - lb->sq[b] - lb->sq[cc] + lb->sq[o]);
+  }
   int64_t nf = area * sq - sum * sum;
   return nf > (int64_t)(MIN_STDDEV * MIN_STDDEV) * area * area
              ? sqrtf((float)nf)
@@ -290,9 +546,118 @@ static void centre_range(double a, double b, double f, int win, int step,
   *hi = PST_MIN(h, lim);
 }
 
+/* A weak tree of at most two nodes, in a form four windows evaluate
+ * together (values broadcast to four lanes). shape 0, a stump:
+ * c0 ? l[0] : l[1]; 1, node 1 under the left branch:
+ * c0 ? (c1 ? l[0] : l[1]) : l[2]; 2, under the right branch:
+ * c0 ? l[2] : (c1 ? l[0] : l[1]) (cN: node N's sum is below its bound). */
+typedef struct flat_node {
+  _Alignas(16) float w[3][4];
+  _Alignas(16) float thr[4];
+  int32_t off[3][4]; /* a b c d of each rectangle */
+  int32_t wi[3];
+  int nrects;
+} flat_node;
+
+struct flat_tree {
+  _Alignas(16) float l[3][4];
+  flat_node n[2];
+  int shape;
+};
+
+static void fill4(float *v, float x) {
+#ifdef FACE_SIMD
+  _mm_store_ps(v, _mm_set1_ps(x));
+#else
+  v[0] = v[1] = v[2] = v[3] = x;
+#endif
+}
+
+/* Rectangle coordinates are bytes: a window is at most 255 + 255 px. */
+#define MAX_CORNER 511
+
+/* Offsets of window corners (x, y) = cx[x] + ry[y]: in sum or, for step 2,
+ * in dsum (rows hs apart, odd columns `half` later). */
+typedef struct corner_tab {
+  int32_t cx[MAX_CORNER + 1], ry[MAX_CORNER + 1];
+} corner_tab;
+
+static void corner_tab_fill(const scan_tables *t, corner_tab *ct) {
+  for (int i = 0; i <= MAX_CORNER; i++) {
+    ct->cx[i] = t->hs ? (int32_t)((size_t)(i & 1) * t->half) + (i >> 1) : i;
+    ct->ry[i] = i * (t->hs ? t->hs : t->stride);
+  }
+}
+
+/* Node i's record; 0 when its feature's weights are not small integers
+ * with an exactly representable float sum (as integer_weights' *exact,
+ * checked here for the features the scan reads). Rectangles past nrects
+ * are never read. */
+FACE_INLINE int flatten_node(const pst__cascade *c, int i, const corner_tab *ct,
+                             flat_node *n) {
+  const pst__haar_feature *f = &c->features[c->nodes[i].feature];
+  long m = 0;
+  if (f->nrects < 2 || f->nrects > 3) return 0;
+  fill4(n->thr, c->nodes[i].threshold);
+  n->nrects = f->nrects;
+  n->wi[2] = 0;
+  for (int k = 0; k < f->nrects; k++) {
+    const pst__haar_rect *r = &f->r[k];
+    int32_t x0 = ct->cx[r->x], x1 = ct->cx[r->x + r->w];
+    int32_t y0 = ct->ry[r->y], y1 = ct->ry[r->y + r->h];
+    /* (NaN fails the first test, before the conversion) */
+    if (!(fabsf(r->weight) <= 1000.f) || r->weight != (float)(int32_t)r->weight)
+      return 0;
+    n->wi[k] = (int32_t)r->weight;
+    m += (n->wi[k] < 0 ? -n->wi[k] : n->wi[k]) * r->w * r->h;
+    fill4(n->w[k], (float)n->wi[k]);
+    n->off[k][0] = x0 + y0;
+    n->off[k][1] = x1 + y0;
+    n->off[k][2] = x0 + y1;
+    n->off[k][3] = x1 + y1;
+  }
+  return m * 255 < 1L << 24;
+}
+
+/* Fills ft (c->nweak entries) from the node table on; 0 when some tree
+ * does not fit the shapes. */
+static int flatten_trees(const pst__cascade *c, const scan_tables *t,
+                         flat_tree *ft) {
+  corner_tab *ct = malloc(sizeof *ct);
+  int ok = 1;
+  if (!ct) return 0;
+  corner_tab_fill(t, ct);
+  for (int i = 0; i < c->nweak && ok; i++) {
+    const pst__haar_weak *w = &c->weak[i];
+    const pst__haar_node *n0 = &c->nodes[w->node0], *n1 = n0 + 1;
+    const float *lv = c->leaves + w->leaf0;
+    if (!flatten_node(c, (int)w->node0, ct, &ft[i].n[0])) {
+      ok = 0;
+    } else if (w->nnodes == 1 && n0->left <= 0 && n0->right <= 0) {
+      ft[i].shape = 0;
+      fill4(ft[i].l[0], lv[-n0->left]);
+      fill4(ft[i].l[1], lv[-n0->right]);
+      fill4(ft[i].l[2], 0.f);
+    } else if (w->nnodes == 2 && n1->left <= 0 && n1->right <= 0 &&
+               ((n0->left == 1 && n0->right <= 0) ||
+                (n0->right == 1 && n0->left <= 0))) {
+      ok = flatten_node(c, (int)w->node0 + 1, ct, &ft[i].n[1]);
+      ft[i].shape = n0->left == 1 ? 1 : 2;
+      fill4(ft[i].l[0], lv[-n1->left]);
+      fill4(ft[i].l[1], lv[-n1->right]);
+      fill4(ft[i].l[2], lv[n0->left == 1 ? -n0->right : -n0->left]);
+    } else {
+      ok = 0;
+    }
+  }
+  free(ct);
+  return ok;
+}
+
 typedef struct scan_ctx {
   const pst__cascade *c;
   const opt_node *on;
+  const flat_tree *ft; /* NULL: one window at a time */
   const level_buf *lb;
   double f;
   int step;
@@ -300,45 +665,246 @@ typedef struct scan_ctx {
   hits *h;
 } scan_ctx;
 
-/* Windows with top-left in [x0, x1] x [y0, y1] of the level. */
-static pst_err scan_box(const scan_ctx *s, int x0, int x1, int y0, int y1) {
-  const pst__cascade *c = s->c;
-  const level_buf *lb = s->lb;
-  int step = s->step, nw = c->width - 2, nh = c->height - 2;
-  double f = s->f;
-  int sx0 = 1, sx1 = 0, sy0 = 1, sy1 = 0;
-  if (s->roi && s->roi->has_skip) {
-    const pst_rect *k = &s->roi->skip;
-    centre_range(k->x, k->x + k->w, f, c->width, 1, 1 << 30, &sx0, &sx1);
-    centre_range(k->y, k->y + k->h, f, c->height, 1, 1 << 30, &sy0, &sy1);
+static inline int32_t flat_sum(const flat_node *n, const uint32_t *p) {
+  const int32_t(*o)[4] = n->off;
+  int32_t s =
+      n->wi[0] * (int32_t)(p[o[0][0]] - p[o[0][1]] - p[o[0][2]] + p[o[0][3]]) +
+      n->wi[1] * (int32_t)(p[o[1][0]] - p[o[1][1]] - p[o[1][2]] + p[o[1][3]]);
+  if (n->nrects > 2)
+    s +=
+        n->wi[2] * (int32_t)(p[o[2][0]] - p[o[2][1]] - p[o[2][2]] + p[o[2][3]]);
+  return s;
+}
+
+/* run_cascade on the flat tables (p: the window's corner base in their
+ * layout); the same comparisons and leaf sums, so the same result. */
+static int run_flat(const pst__cascade *c, const flat_tree *ft,
+                    const uint32_t *p, float norm, int s0) {
+  for (int si = s0; si < c->nstages; si++) {
+    const pst__haar_stage *st = &c->stages[si];
+    const flat_tree *t = ft + st->weak0, *te = t + st->nweak;
+    float sum = 0.f;
+    for (; t < te; t++) {
+      int c0 = (float)flat_sum(&t->n[0], p) < t->n[0].thr[0] * norm;
+      if (t->shape == 0)
+        sum += c0 ? t->l[0][0] : t->l[1][0];
+      else if (c0 == (t->shape == 1))
+        sum += (float)flat_sum(&t->n[1], p) < t->n[1].thr[0] * norm
+                   ? t->l[0][0]
+                   : t->l[1][0];
+      else
+        sum += t->l[2][0];
+    }
+    if (sum < st->threshold) return si;
   }
-  for (int y = y0; y <= y1; y += step) {
-    const uint32_t *row = lb->sum + (size_t)y * lb->stride;
-    int skip_row = y >= sy0 && y <= sy1;
-    for (int x = x0; x <= x1; x += step) {
-      if (skip_row && x >= sx0 && x <= sx1) continue;
-      float norm =
-          norm_at(lb, (size_t)(y + 1) * lb->stride + (size_t)x + 1, nw, nh);
-      int passed = norm == 0.f ? 0 : run_cascade(c, s->on, row + x, norm);
+  return c->nstages;
+}
+
+#ifdef FACE_SIMD
+
+/* One corner of four windows side by side (sum for step 1, dsum for 2). */
+FACE_INLINE __m128i load4(const uint32_t *p) {
+  return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* norm_at of the four windows at x, x + 2, x + 4, x + 6 of row y in the
+ * step-2 layout (dsum, odd-column sq) into norm4; returns the lanes whose
+ * norm is not 0. The window sums fit 31 bits, so area * sq - sum * sum
+ * is exact in doubles as it is in int64, and (float) of that double is
+ * (float) of the int64: the same norms. */
+FACE_INLINE int norms4(const level_buf *lb, int x, int y, int nw, int nh,
+                       float *norm4) {
+  size_t r0 = (size_t)(y + 1) * lb->hs + (size_t)(x >> 1);
+  size_t r1 = r0 + (size_t)nh * lb->hs, e = (size_t)(nw >> 1);
+  const uint32_t *p = lb->dsum + lb->half, *q = lb->sq;
+  __m128i s = _mm_sub_epi32(_mm_add_epi32(load4(p + r0), load4(p + r1 + e)),
+                            _mm_add_epi32(load4(p + r0 + e), load4(p + r1)));
+  __m128i v = _mm_sub_epi32(_mm_add_epi32(load4(q + r0), load4(q + r1 + e)),
+                            _mm_add_epi32(load4(q + r0 + e), load4(q + r1)));
+  double area = (double)nw * nh;
+  __m128d a = _mm_set1_pd(area),
+          lim = _mm_set1_pd(MIN_STDDEV * MIN_STDDEV * area * area);
+  __m128d s0 = _mm_cvtepi32_pd(s), v0 = _mm_cvtepi32_pd(v);
+  __m128d s1 = _mm_cvtepi32_pd(_mm_shuffle_epi32(s, 0xee)),
+          v1 = _mm_cvtepi32_pd(_mm_shuffle_epi32(v, 0xee));
+  __m128d n0 = _mm_sub_pd(_mm_mul_pd(a, v0), _mm_mul_pd(s0, s0));
+  __m128d n1 = _mm_sub_pd(_mm_mul_pd(a, v1), _mm_mul_pd(s1, s1));
+  /* A double's compare mask is two 32-bit halves: one of each. */
+  __m128 m = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmpgt_pd(n0, lim)),
+                            _mm_castpd_ps(_mm_cmpgt_pd(n1, lim)),
+                            _MM_SHUFFLE(2, 0, 2, 0));
+  __m128 nf = _mm_movelh_ps(_mm_cvtpd_ps(n0), _mm_cvtpd_ps(n1));
+  /* (lanes below the bound, negative ones too, are masked to 0) */
+  _mm_storeu_ps(norm4, _mm_and_ps(m, _mm_sqrt_ps(nf)));
+  return _mm_movemask_ps(m);
+}
+
+/* The lowest set bit's index of a nonzero 4-bit mask. */
+FACE_INLINE int lowest_lane(int m) {
+  return (m & 1) ? 0 : (m & 2) ? 1 : (m & 4) ? 2 : 3;
+}
+
+/* Whether at least three of the four lanes are alive: below that, one
+ * window at a time is cheaper. */
+FACE_INLINE int alive_3(int alive) { return alive & (alive - 1); }
+
+FACE_INLINE __m128 select4(__m128 m, __m128 a, __m128 b) {
+  return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b));
+}
+
+FACE_INLINE __m128 rect4(const flat_node *n, int k, const uint32_t *p) {
+  const int32_t *o = n->off[k];
+  __m128i v = _mm_sub_epi32(_mm_add_epi32(load4(p + o[0]), load4(p + o[3])),
+                            _mm_add_epi32(load4(p + o[1]), load4(p + o[2])));
+  return _mm_mul_ps(_mm_cvtepi32_ps(v), _mm_load_ps(n->w[k]));
+}
+
+/* Lanes where the node's feature sum is below threshold * norm: the same
+ * float comparison as run_cascade (the sums are exact, see integer_weights). */
+FACE_INLINE __m128 node_below4(const flat_node *n, const uint32_t *p,
+                               __m128 norm) {
+  __m128 s = _mm_add_ps(rect4(n, 0, p), rect4(n, 1, p));
+  if (n->nrects > 2) s = _mm_add_ps(s, rect4(n, 2, p));
+  return _mm_cmplt_ps(s, _mm_mul_ps(_mm_load_ps(n->thr), norm));
+}
+
+/* Stage results of four windows side by side (p: their corner base in the
+ * flat tables' layout; lanes in
+ * `alive`, norms norm4) into passed[k]. The lanes share each tree
+ * evaluation while at least three are alive; the survivors are then
+ * finished one by one by run_cascade. Leaves are summed in the same order
+ * as there, so the results are identical. */
+static void batch_cascade(const scan_ctx *s, const uint32_t *p,
+                          const float *norm4, int alive, int *passed) {
+  const pst__cascade *c = s->c;
+  __m128 norm = _mm_loadu_ps(norm4);
+  int si = 0;
+  for (; si < c->nstages && alive_3(alive); si++) {
+    const pst__haar_stage *st = &c->stages[si];
+    const flat_tree *t = s->ft + st->weak0, *te = t + st->nweak;
+    __m128 sum = _mm_setzero_ps();
+    for (; t < te; t++) {
+      __m128 c0 = node_below4(&t->n[0], p, norm), r;
+      if (t->shape == 0) {
+        r = select4(c0, _mm_load_ps(t->l[0]), _mm_load_ps(t->l[1]));
+      } else {
+        __m128 c1 = node_below4(&t->n[1], p, norm);
+        __m128 r1 = select4(c1, _mm_load_ps(t->l[0]), _mm_load_ps(t->l[1]));
+        __m128 l2 = _mm_load_ps(t->l[2]);
+        r = t->shape == 1 ? select4(c0, r1, l2) : select4(c0, l2, r1);
+      }
+      sum = _mm_add_ps(sum, r);
+    }
+    int pass = _mm_movemask_ps(_mm_cmpnlt_ps(sum, _mm_set1_ps(st->threshold)));
+    /* Lanes that fail here, lowest first (usually none). */
+    for (int fail = alive & ~pass; fail; fail &= fail - 1)
+      passed[lowest_lane(fail)] = si;
+    alive &= pass;
+  }
+  for (int k = 0; k < 4; k++)
+    if (alive >> k & 1) passed[k] = run_flat(c, s->ft, p + k, norm4[k], si);
+}
+#endif
+
+/* The stages passed by the windows of row y at x, x + step, ... (n <= 4 of
+ * them) into passed[]; a flat window passes none. */
+static void eval_windows(const scan_ctx *s, int y, int x, int n, int *passed) {
+  const level_buf *lb = s->lb;
+  const uint32_t *row = lb->sum + (size_t)y * lb->stride;
+  int nw = s->c->width - 2, nh = s->c->height - 2, alive = 0;
+  float norm4[4] = {0.f, 0.f, 0.f, 0.f};
+#ifdef FACE_SIMD
+  if (lb->dsum) {
+    alive = norms4(lb, x, y, nw, nh, norm4) & ((1 << n) - 1);
+    passed[0] = passed[1] = passed[2] = passed[3] = 0;
+  } else
+#endif
+    for (int k = 0; k < n; k++) {
+      norm4[k] = norm_at(lb, x + k * s->step, y, nw, nh);
+      passed[k] = 0;
+      if (norm4[k] != 0.f) alive |= 1 << k;
+    }
+#ifdef FACE_SIMD
+  if (s->ft) {
+    const uint32_t *p =
+        lb->dsum ? lb->dsum + (size_t)y * lb->hs + (size_t)(x >> 1) : row + x;
+    batch_cascade(s, p, norm4, alive, passed);
+    return;
+  }
+#else
+  if (s->ft) {
+    const uint32_t *p =
+        lb->dsum ? lb->dsum + (size_t)y * lb->hs + (size_t)(x >> 1) : row + x;
+    for (int k = 0; k < n; k++)
+      if (alive >> k & 1) passed[k] = run_flat(s->c, s->ft, p + k, norm4[k], 0);
+    return;
+  }
+#endif
+  for (int k = 0; k < n; k++)
+    if (alive >> k & 1)
+      passed[k] = run_cascade(s->c, s->on, row + x + k * s->step, norm4[k], 0);
+}
+
+/* Windows of row y with top-left x in [xa, xb] on the step grid. *skip_x is
+ * a window left out because its left neighbour failed stage 0 (in and
+ * out; -1: none). */
+static pst_err scan_run(const scan_ctx *s, int y, int xa, int xb, int *skip_x) {
+  const pst__cascade *c = s->c;
+  int step = s->step, passed[4];
+  double f = s->f;
+  for (int x = xa; x <= xb; x += 4 * step) {
+    int n = PST_MIN(4, (xb - x) / step + 1);
+    eval_windows(s, y, x, n, passed);
+    for (int k = 0; k < n; k++) {
+      int wx = x + k * step;
+      if (wx == *skip_x) continue;
       /* As OpenCV: a window that fails the first stage is far from any
        * face, so its right neighbour is skipped too. */
-      if (passed == 0) x += step;
-      if (passed < c->nstages) continue;
-      pst_rect r = {(int)lround(x * f), (int)lround(y * f),
+      if (passed[k] == 0) *skip_x = wx + step;
+      if (passed[k] < c->nstages) continue;
+      pst_rect r = {(int)lround(wx * f), (int)lround(y * f),
                     (int)lround(c->width * f), (int)lround(c->height * f)};
       int rc = hits_add(s->h, r);
-      if (rc) return rc < 0 ? PST_ERR_NOMEM : PST_OK;
+      if (rc) return rc < 0 ? PST_ERR_NOMEM : PST_ERR_LIMIT;
     }
   }
   return PST_OK;
 }
 
+/* Windows with top-left in [x0, x1] x [y0, y1] of the level. */
+static pst_err scan_box(const scan_ctx *s, int x0, int x1, int y0, int y1) {
+  const pst__cascade *c = s->c;
+  int step = s->step;
+  double f = s->f;
+  int sx0 = 1, sx1 = 0, sy0 = 1, sy1 = 0;
+  pst_err err = PST_OK;
+  if (s->roi && s->roi->has_skip) {
+    const pst_rect *k = &s->roi->skip;
+    centre_range(k->x, k->x + k->w, f, c->width, 1, 1 << 30, &sx0, &sx1);
+    centre_range(k->y, k->y + k->h, f, c->height, 1, 1 << 30, &sy0, &sy1);
+  }
+  for (int y = y0; y <= y1 && !err; y += step) {
+    int skip_x = -1;
+    if (y >= sy0 && y <= sy1 && sx0 <= sx1 && sx0 <= x1 && sx1 >= x0) {
+      /* Two runs around the skipped centres, on the same grid. */
+      int xb = x0 + (sx0 - 1 - x0 < 0 ? -step : (sx0 - 1 - x0) / step * step);
+      int xa = x0 + (sx1 + 1 - x0 + step - 1) / step * step;
+      err = scan_run(s, y, x0, PST_MIN(xb, x1), &skip_x);
+      if (!err) err = scan_run(s, y, xa, x1, &skip_x);
+    } else {
+      err = scan_run(s, y, x0, x1, &skip_x);
+    }
+  }
+  return err == PST_ERR_LIMIT ? PST_OK : err;
+}
+
 /* One pyramid level: the image shrunk by f, scanned with the window. */
 static pst_err scan_level(const pst__cascade *c, const pst_plane *luma,
                           double f, int step, const scan_roi *roi,
-                          const opt_node *on, level_buf *lb, hits *h) {
+                          const opt_node *on, const flat_tree *ft,
+                          level_buf *lb, hits *h) {
   int lw = (int)lround(luma->width / f), lh = (int)lround(luma->height / f);
-  scan_ctx s = {c, on, lb, f, step, roi, h};
+  scan_ctx s = {c, on, ft, lb, f, step, roi, h};
   pst_err err = PST_OK;
   if (lw < c->width || lh < c->height || lw + 1 > lb->stride) return PST_OK;
   if (lw == luma->width && lh == luma->height)
@@ -372,11 +938,13 @@ typedef struct scan_job {
   const double *f;
   int nlevels, step;
   const scan_roi *roi;
+  const scan_tables *t;
   atomic_int next;
 } scan_job;
 
 typedef struct worker {
   scan_job *job;
+  level_buf *lb;
   hits h;
   pst_err err;
 } worker;
@@ -386,20 +954,28 @@ static void level_buf_free(level_buf *lb) {
   free(lb->sum);
   free(lb->sq);
   free(lb->tab);
+  free(lb->dsum);
+  memset(lb, 0, sizeof *lb);
 }
 
-/* Buffers for the largest level of the job (the first: f ascends). */
-static pst_err level_buf_alloc(const scan_job *j, level_buf *lb) {
-  int lw = (int)lround(j->luma->width / j->f[0]) + 1;
-  int lh = (int)lround(j->luma->height / j->f[0]) + 1;
-  size_t n = (size_t)(lw + 1) * (size_t)(lh + 1);
+static pst_err level_buf_alloc(const scan_tables *t, level_buf *lb) {
+  size_t n = (size_t)(t->lw + 1) * (size_t)(t->lh + 1);
   memset(lb, 0, sizeof *lb);
-  lb->stride = lw + 1;
-  lb->px = malloc((size_t)lw * (size_t)lh);
-  lb->sum = malloc(n * sizeof *lb->sum);
-  lb->sq = malloc(n * sizeof *lb->sq);
-  lb->tab = malloc(2 * ((size_t)lw + (size_t)lh) * sizeof *lb->tab);
-  if (lb->px && lb->sum && lb->sq && lb->tab) return PST_OK;
+  lb->stride = t->stride;
+  lb->hs = t->hs;
+  lb->half = t->half;
+  /* Padded: the resample writes, and the integral reads, up to 16 bytes
+   * past a row (see integrate_split). */
+  lb->px = malloc((size_t)t->lw * (size_t)t->lh + 16);
+  /* With dsum (step 2) the sums live there only. */
+  lb->sum = t->hs ? NULL : malloc(n * sizeof *lb->sum);
+  lb->sq = malloc((n + 16) * sizeof *lb->sq); /* rows run over: see below */
+  lb->tab = malloc(resize_tab_len(t->lw, t->lh, t->sw) * sizeof *lb->tab);
+  /* Zeroed and padded: four windows side by side read up to 3 entries
+   * past the last one's corners (lanes then ignored). */
+  if (t->hs) lb->dsum = calloc(2 * t->half + 16, sizeof *lb->dsum);
+  if (lb->px && lb->sq && lb->tab && (t->hs ? !!lb->dsum : !!lb->sum))
+    return PST_OK;
   level_buf_free(lb);
   return PST_ERR_NOMEM;
 }
@@ -407,24 +983,62 @@ static pst_err level_buf_alloc(const scan_job *j, level_buf *lb) {
 static void *worker_run(void *arg) {
   worker *w = arg;
   const scan_job *j = w->job;
-  const pst__cascade *c = j->c;
-  level_buf lb;
-  opt_node *on = malloc((size_t)c->nnodes * sizeof *on);
-  w->err = on ? level_buf_alloc(j, &lb) : PST_ERR_NOMEM;
-  if (w->err) {
-    free(on);
-    return NULL;
-  }
-  prepare_nodes(c, lb.stride, on);
+  if (!w->lb->px) w->err = level_buf_alloc(j->t, w->lb);
+  if (w->err) return NULL;
   for (;;) {
     int i = atomic_fetch_add(&w->job->next, 1);
     if (i >= j->nlevels) break;
-    w->err = scan_level(c, j->luma, j->f[i], j->step, j->roi, on, &lb, &w->h);
+    w->err = scan_level(j->c, j->luma, j->f[i], j->step, j->roi, j->t->on,
+                        j->t->ft, w->lb, &w->h);
     if (w->err) break;
   }
-  level_buf_free(&lb);
-  free(on);
   return NULL;
+}
+
+static void tables_free(scan_tables *t) {
+  if (t->bufs)
+    for (int i = 0; i < MAX_THREADS; i++) level_buf_free(&t->bufs[i]);
+  free(t->bufs);
+  t->bufs = NULL;
+  free(t->on);
+  free(t->ft);
+  t->on = NULL;
+  t->ft = NULL;
+}
+
+/* The tables for a scan whose largest level is at scale f0. */
+static pst_err tables_build(const pst__cascade *c, const pst_plane *luma,
+                            double f0, int step, scan_tables *t) {
+  int exact;
+  memset(t, 0, sizeof *t);
+  t->bufs = calloc(MAX_THREADS, sizeof *t->bufs);
+  if (!t->bufs) return PST_ERR_NOMEM;
+  t->lw = (int)lround(luma->width / f0) + 1;
+  t->lh = (int)lround(luma->height / f0) + 1;
+  t->stride = t->lw + 1;
+  t->sw = luma->width;
+  /* (norms4: window sums of squares must fit 31 bits) */
+  if (step == 2 && (c->width - 2) % 2 == 0 &&
+      (long)(c->width - 2) * (c->height - 2) * 255 * 255 < 1L << 31) {
+    /* Windows then start on even columns only (the grid starts at 0). */
+    t->hs = t->stride / 2 + 1;
+    t->half = (size_t)t->hs * (size_t)(t->lh + 1) + 16;
+  }
+  /* flatten_trees checks the weights itself (integer_weights is the
+   * slower whole-cascade check). */
+  if (step == 1 || t->hs) {
+    t->ft = aligned_alloc(16, (size_t)c->nweak * sizeof *t->ft);
+    if (!t->ft) return PST_ERR_NOMEM;
+    if (flatten_trees(c, t, t->ft)) return PST_OK;
+    free(t->ft);
+    t->ft = NULL;
+  }
+  if (!integer_weights(c, &exact)) return PST_ERR_ARG;
+  t->hs = 0;
+  t->on = malloc((size_t)c->nnodes * sizeof *t->on);
+  if (!t->on) return PST_ERR_NOMEM;
+  prepare_nodes(c, t->stride, t->on);
+  return PST_OK;
 }
 
 /* Pyramid scales from min_size up to max_size, ascending; returns the
@@ -460,13 +1074,14 @@ static pst_err run_workers(worker *w, int nthreads) {
 /* Appends the hits of the levels f[0..n) (ascending) to acc. */
 static pst_err scan_levels(const pst__cascade *c, const pst_plane *luma,
                            const double *f, int n, int step, int threads,
-                           const scan_roi *roi, hits *acc) {
+                           const scan_roi *roi, const scan_tables *t,
+                           hits *acc) {
   scan_job job;
   worker w[MAX_THREADS];
   pst_err err;
   if (n <= 0) return PST_OK;
-  if (!integer_weights(c)) return PST_ERR_ARG;
   job.c = c;
+  job.t = t;
   job.luma = luma;
   job.f = f;
   job.nlevels = n;
@@ -475,7 +1090,10 @@ static pst_err scan_levels(const pst__cascade *c, const pst_plane *luma,
   atomic_init(&job.next, 0);
   threads = PST_CLAMP(threads, 1, PST_MIN(MAX_THREADS, n));
   memset(w, 0, sizeof w);
-  for (int i = 0; i < threads; i++) w[i].job = &job;
+  for (int i = 0; i < threads; i++) {
+    w[i].job = &job;
+    w[i].lb = &t->bufs[i];
+  }
   err = run_workers(w, threads);
   for (int i = 0; i < threads && !err; i++)
     for (int k = 0; k < w[i].h.n && !err; k++) {
@@ -493,7 +1111,7 @@ static int scan_checked(const pst__cascade *c, const pst_plane *luma,
   double *f = NULL;
   hits acc = {0};
   int n;
-  pst_err err;
+  pst_err err = PST_OK;
   *out = NULL;
   if (!c || !luma || !luma->data || luma->width <= 0 || luma->height <= 0 ||
       scale <= 1.0 || step < 1)
@@ -501,7 +1119,12 @@ static int scan_checked(const pst__cascade *c, const pst_plane *luma,
   f = malloc(MAX_LEVELS * sizeof *f);
   if (!f) return -PST_ERR_NOMEM;
   n = plan_levels(c, luma, min_size, max_size, scale, f);
-  err = scan_levels(c, luma, f, n, step, threads, roi, &acc);
+  if (n > 0) {
+    scan_tables t;
+    err = tables_build(c, luma, f[0], step, &t);
+    if (!err) err = scan_levels(c, luma, f, n, step, threads, roi, &t, &acc);
+    tables_free(&t);
+  }
   free(f);
   if (err) {
     free(acc.r);
@@ -706,6 +1329,7 @@ static int detect_once(const pst_plane *luma, const pst__detect_opts *o,
   double *f = malloc(MAX_LEVELS * sizeof *f);
   hits h = {0};
   scan_roi roi;
+  scan_tables t = {0};
   pst__face first;
   int n, k = 0, lo = 0, ng;
   pst_err err;
@@ -714,7 +1338,10 @@ static int detect_once(const pst_plane *luma, const pst__detect_opts *o,
   n = plan_levels(c, luma, o->min_size, o->max_size, o->scale, f);
   if (o->first_min > o->min_size)
     while (k < n && c->width * f[k] < o->first_min) k++;
-  err = scan_levels(c, luma, f + k, n - k, o->step, o->threads, NULL, &h);
+  /* One set of tables, for the largest level, serves both passes. */
+  err = n > 0 ? tables_build(c, luma, f[0], o->step, &t) : PST_OK;
+  if (!err)
+    err = scan_levels(c, luma, f + k, n - k, o->step, o->threads, NULL, &t, &h);
   if (!err && k > 0) {
     ng = group_hits(&h, o, &first, 1);
     if (ng < 0) err = (pst_err)-ng;
@@ -731,9 +1358,11 @@ static int detect_once(const pst_plane *luma, const pst__detect_opts *o,
     /* Every other level here (factor 1.21) halves this pass but loses the
      * second face of two_people.jpg: all levels are scanned. */
     if (!err)
-      err = scan_levels(c, luma, f + lo, k - lo, o->step, o->threads, &roi, &h);
+      err = scan_levels(c, luma, f + lo, k - lo, o->step, o->threads, &roi, &t,
+                        &h);
   }
   n = err ? -(int)err : group_hits(&h, o, out, max_out);
+  tables_free(&t);
   free(h.r);
   free(f);
   return n;

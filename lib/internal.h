@@ -57,6 +57,13 @@ pst_err pst__open_regular(const char *path, uint64_t max_bytes, int *fd,
                           size_t *size, pst_errinfo *detail) PST_HIDDEN;
 
 /* ---- jpeg.c ---- */
+/* The content checks measure a picture whose short side is at least this
+ * (px; the output width photofix works at): the largest DCT scaling 1/2,
+ * 1/4 or 1/8 that keeps it. */
+#define PST__ANALYSIS_SIDE 480
+int pst__jpeg_auto_denom(int width, int height) PST_HIDDEN;
+/* scale_denom 1, 2, 4 or 8; 0: the checks' decode (pst__jpeg_auto_denom of
+ * the header's size, merged chroma upsampling). */
 pst_err pst__jpeg_decode(const uint8_t *buf, size_t len, const pst_limits *lim,
                          int scale_denom, pst_image **out, pst_info *info,
                          pst_errinfo *detail) PST_HIDDEN;

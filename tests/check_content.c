@@ -3,6 +3,8 @@
  * (a London portrait, and the compliance set when one was generated). */
 #include "testutil.h"
 
+#include <dirent.h>
+
 #include "analyze.h"
 #include "check_priv.h"
 
@@ -105,6 +107,77 @@ START_TEST(london_portrait_has_one_face_and_a_grey_wall) {
 }
 END_TEST
 
+/* The pupils of one labelled photo as photocheck reports them, as a
+ * fraction of the labelled inter-pupil distance (the worse eye); -1 when
+ * the photo has no .tem with pupils or no face was measured. */
+static double pupil_error(const char *dir, const char *name) {
+  char rel[256], *path, *tem;
+  pst_report *r = NULL;
+  pst_point eyes[2], l, rr;
+  pst_rect box;
+  int n = 0, ok;
+  double err = -1;
+  FILE *fp;
+  snprintf(rel, sizeof rel, "%s/%s", dir, name);
+  tem = tu_real_path(rel);
+  fp = fopen(tem, "r");
+  ok =
+      fp && fscanf(fp, "%d %lf %lf %lf %lf", &n, &l.x, &l.y, &rr.x, &rr.y) == 5;
+  if (fp) fclose(fp);
+  strcpy(strrchr(rel, '.'), ".jpg");
+  path = tu_real_path(rel);
+  if (ok && n > 100 && pst_check_file(path, NULL, NULL, &r) == PST_OK &&
+      pst_report_face(r, &box, eyes) == PST_OK) {
+    double ipd = hypot(rr.x - l.x, rr.y - l.y);
+    err = fmax(hypot(eyes[0].x - l.x, eyes[0].y - l.y),
+               hypot(eyes[1].x - rr.x, eyes[1].y - rr.y)) /
+          ipd;
+  }
+  pst_report_destroy(r);
+  free(path);
+  free(tem);
+  return err;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* photocheck reads a large photo at a DCT scale (a 1350 px portrait at 1/2)
+ * and states the pupils in the file's pixels: on every London and Canada
+ * photo with labelled pupils, 95% are within 5% of the labels. */
+START_TEST(pupils_of_scaled_decodes_are_in_file_pixels) {
+  TU_NEED_REAL();
+  static const char *dirs[] = {"london", "canada"};
+  double errs[256];
+  int n = 0, within = 0;
+  for (int d = 0; d < 2; d++) {
+    char *dir = tu_real_path(dirs[d]);
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    ck_assert_ptr_nonnull(dp);
+    while ((e = readdir(dp)) && n < 256) {
+      size_t len = strlen(e->d_name);
+      double err;
+      if (len < 5 || strcmp(e->d_name + len - 4, ".tem")) continue;
+      err = pupil_error(dirs[d], e->d_name);
+      if (err < 0) continue;
+      errs[n++] = err;
+      within += err <= 0.05;
+    }
+    closedir(dp);
+    free(dir);
+  }
+  ck_assert_int_ge(n, 50);
+  qsort(errs, (size_t)n, sizeof *errs, cmp_double);
+  printf("photocheck pupils: %d photos, median %.1f%%, p95 %.1f%%, <= 5%%: "
+         "%d\n",
+         n, 100 * errs[n / 2], 100 * errs[(n * 95) / 100], within);
+  ck_assert_int_ge(within * 100, 95 * n);
+}
+END_TEST
+
 /* Two people side by side count as two faces. */
 START_TEST(two_people_are_two_faces) {
   TU_NEED_REAL();
@@ -165,6 +238,7 @@ Suite *content_suite(void) {
   tcase_add_test(tc, tiny_picture_is_not_an_error);
   tcase_add_test(tc, checks_key_takes_all_or_file);
   tcase_add_test(tc, london_portrait_has_one_face_and_a_grey_wall);
+  tcase_add_test(tc, pupils_of_scaled_decodes_are_in_file_pixels);
   tcase_add_test(tc, two_people_are_two_faces);
   tcase_add_test(tc, blurring_a_portrait_fails_sharpness);
   suite_add_tcase(s, tc);
