@@ -27,6 +27,22 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define NOISE_HI 10.f /* and person texture allowance at the other end */
 #define NCAND 16
 
+/* Colour novelty and the neck pocket (novel_to_wall, neck_to_wall): shape
+ * distance (ed) where novelty counts and the lowest row it reaches (chin -
+ * NOVEL_LOW ed); squared Mahalanobis distances to the seed person model that
+ * are novel (NOVEL_MAHA), novel beside the neck (NECK_MAHA, unless the wall
+ * model is NECK_BG_RATIO times worse) and the person's own (SHOULDER_MAHA);
+ * how far below the chin a shoulder is looked for; RGB distance from a
+ * two-colour blend line that still counts as a blend. */
+#define NOVEL_DIST 0.3
+#define NOVEL_LOW 0.5
+#define NOVEL_MAHA 40.f
+#define NECK_MAHA 8.f
+#define NECK_BG_RATIO 3.f
+#define SHOULDER_MAHA 10.f
+#define SHOULDER_LOW 1.2
+#define BLEND_RGB 12.f
+
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
   double cx, ey, ed; /* eye midpoint and inter-pupil distance */
@@ -691,6 +707,112 @@ out:
   return err;
 }
 
+/* Squared Mahalanobis distance of x to the nearest component of m. */
+static float gmm_maha(const gmm *m, const float *x) {
+  float best = 1e30f;
+  for (int k = 0; k < m->k; k++) {
+    float d0 = x[0] - m->mu[k][0], d1 = x[1] - m->mu[k][1],
+          d2 = x[2] - m->mu[k][2];
+    const float *c = m->ic[k];
+    float q = c[0] * d0 * d0 + c[3] * d1 * d1 + c[5] * d2 * d2 +
+              2 * (c[1] * d0 * d1 + c[2] * d0 * d2 + c[4] * d1 * d2);
+    if (q < best) best = q;
+  }
+  return best;
+}
+
+/* Per side, the top of the shoulder: the highest row below the jaw where
+ * one of three columns 1.4..2.0 ed out from the face centre takes a colour
+ * of the seed person model for two rows in a row. A column that finds none
+ * by chin + SHOULDER_LOW ed says nothing (clothes the torso core never saw);
+ * -1 (no gating) when no column says anything. */
+static void shoulder_rows(const seg *s, const gmm *fg, int top[2]) {
+  const geom *g = &s->g;
+  int y0 = PST_MAX(0, (int)(g->chin - 0.8 * g->ed));
+  int y1 = PST_MIN(s->h, (int)(g->chin + SHOULDER_LOW * g->ed));
+  for (int side = 0; side < 2; side++) {
+    top[side] = -1;
+    for (int c = 0; c < 3; c++) {
+      int x = (int)(g->cx + (side ? 1 : -1) * (1.4 + 0.3 * c) * g->ed), hit = 0;
+      int y = y0;
+      if (x < 0 || x >= s->w) continue;
+      for (; y < y1 && hit < 2; y++) {
+        float m = gmm_maha(fg, s->rgb + ((size_t)y * s->w + x) * 3);
+        hit = m < SHOULDER_MAHA ? hit + 1 : 0;
+      }
+      if (hit == 2 && (top[side] < 0 || y - 2 < top[side])) top[side] = y - 2;
+    }
+  }
+}
+
+/* Squared RGB distance of x to the segment between colours a and b. */
+static float seg_dist2(const float *x, const float *a, const float *b) {
+  float d[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+  float v[3] = {x[0] - a[0], x[1] - a[1], x[2] - a[2]};
+  float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], t = 0, r = 0;
+  if (l2 > 0)
+    t = PST_CLAMP((v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) / l2, 0.f, 1.f);
+  for (int c = 0; c < 3; c++) r += (v[c] - t * d[c]) * (v[c] - t * d[c]);
+  return r;
+}
+
+/* Is x a mixture of two of the models' colours (person with person: a
+ * striped or textured shirt at the cut's coarse scale; person with wall:
+ * the thin end of a lock of hair)? Such a colour is not novel. */
+static int is_blend(const float *x, const gmm *fg, const gmm *bg) {
+  for (int k = 0; k < fg->k; k++) {
+    for (int j = k + 1; j < fg->k; j++)
+      if (seg_dist2(x, fg->mu[k], fg->mu[j]) < BLEND_RGB * BLEND_RGB) return 1;
+    for (int j = 0; bg && j < bg->k; j++)
+      if (seg_dist2(x, fg->mu[k], bg->mu[j]) < BLEND_RGB * BLEND_RGB) return 1;
+  }
+  return 0;
+}
+
+/* Colour novelty: an undecided pixel outside the shape model, above the
+ * jaw, whose colour the seed person model (face, hair band, torso core)
+ * cannot explain, nor as a blend of its colours with each other or with the
+ * wall's, is wall. Not lower down: a raised jacket collar beside the neck
+ * has colours the narrow torso core never saw.
+ * This has to come before the GrabCut refit: once a book or a door frame
+ * beside the neck is cut as person, the refitted person model takes its
+ * colour in and keeps it. */
+static void novel_to_wall(seg *s, const gmm *fg, const gmm *bg) {
+  double ylow = s->g.chin - NOVEL_LOW * s->g.ed;
+  for (int y = 0; y < s->h && y + 0.5 <= ylow; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      const float *px = s->rgb + i * 3;
+      if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
+      if (shape_dist(&s->g, x + 0.5, y + 0.5) < NOVEL_DIST) continue;
+      if (gmm_maha(fg, px) > NOVEL_MAHA && !is_blend(px, fg, bg))
+        s->tri[i] = T_BG;
+    }
+}
+
+/* Beside the neck, above the measured shoulder, only hair can be person:
+ * a pixel there that the seed person model explains poorly is wall unless
+ * the wall model explains it far worse still (hanging hair whose shade the
+ * hair band did not sample). The wall in that concave pocket between jaw
+ * and shoulder is what the cut's boundary term likes to fill otherwise. */
+static void neck_to_wall(seg *s, const gmm *fg, const gmm *bg) {
+  const geom *g = &s->g;
+  int top[2];
+  shoulder_rows(s, fg, top);
+  for (int y = PST_MAX(0, (int)(g->chin - 0.8 * g->ed)); y < s->h; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      int side = x + 0.5 > g->cx;
+      float mf;
+      if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
+      if (top[side] < 0 || y >= top[side]) continue;
+      if (shape_dist(g, x + 0.5, y + 0.5) < 0.1) continue;
+      mf = gmm_maha(fg, s->rgb + i * 3);
+      if (mf > NECK_MAHA && gmm_maha(bg, s->rgb + i * 3) < NECK_BG_RATIO * mf)
+        s->tri[i] = T_BG;
+    }
+}
+
 static pst_err graph_cut(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *comp = calloc(n, 1), *sel = calloc(n, 1);
@@ -707,6 +829,13 @@ static pst_err graph_cut(seg *s) {
   gmm_fit(&fg, s, sel, comp, 1);
   for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG;
   gmm_fit(&bg, s, sel, comp, 1);
+  if (fg.k && bg.k) {
+    /* The wall model again, now with the novel colours among its seeds. */
+    novel_to_wall(s, &fg, &bg);
+    for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG;
+    gmm_fit(&bg, s, sel, comp, 1);
+  }
+  if (fg.k && bg.k) neck_to_wall(s, &fg, &bg);
   if (!fg.k || !bg.k) {
     /* Nothing to learn colours from (tiny or degenerate input): the shape
      * prior alone decides. */
