@@ -224,6 +224,15 @@ echo "hostile ($MODE): $nfiles inputs, $(wc -l <"$RES") runs, $fails failures"
 if [ -n "$TIME" ]; then
   echo "worst time: $(sort -t"$(printf '\t')" -k2,2 -g "$RES" | tail -n 1)"
   echo "worst RSS (KB): $(sort -t"$(printf '\t')" -k3,3 -n "$RES" | tail -n 1)"
+  # Per tool: photocheck and photofix run one file each, photobatch the
+  # whole corpus.
+  for t in photocheck photofix photobatch; do
+    LC_ALL=C awk -F '\t' -v t="$t" '$1 == t {
+      if ($2 + 0 >= tm) { tm = $2 + 0; tn = $4 }
+      if ($3 + 0 >= rm) { rm = $3 + 0; rn = $4 }
+      n++ }
+      END { if (n) printf "  %s: worst time %.2f s (%s), worst RSS %d KB (%s)\n", t, tm, tn, rm, rn }' "$RES"
+  done
 fi
 [ -n "${PST_HOSTILE_RESULTS:-}" ] && cp "$RES" "$PST_HOSTILE_RESULTS"
 [ "$fails" -eq 0 ]
