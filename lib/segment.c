@@ -957,32 +957,55 @@ static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
   return n;
 }
 
-/* Two-colour alpha of pixel I over wall colour B: among the candidate
- * person colours, the one whose blend line with B passes nearest I; alpha
- * is I's position on that line (exact for a blend of the two), less a
- * noise allowance at the wall end. `mean` (the local mean person colour)
- * is always a candidate. Where no candidate stands apart from the wall,
- * the cut's smooth label `lbl` stands. */
-static float two_colour_alpha(const seg *s, const uint8_t *I, const float *B,
-                              const float *mean, const int *cand, int nc,
-                              float lbl) {
+/* Two-colour alpha of pixel I over wall colour B (all in linear light):
+ * among the candidate person colours (`cf`, 3 floats each, the local mean
+ * first), the farthest one whose blend line with B points along I - B, else
+ * the one whose line passes nearest I; alpha is I's position on that line
+ * (exact for a blend of the two), less the noise allowances nlo at the wall
+ * end and nhi at the person end. Where no candidate stands apart from the
+ * wall, the cut's smooth label `lbl` stands. */
+static float two_colour_alpha(const float *I, const float *B, const float *cf,
+                              int nc, float lbl, float nlo, float nhi) {
   float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
   float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-  float best = 1e30f, ba = lbl, bl2 = 0;
-  for (int k = -1; k < nc; k++) {
-    const float *F = k < 0 ? mean : s->rgb + (size_t)cand[k] * 3;
+  float best = 1e30f, ba = lbl, bl2 = 0, far = 2.f, fl2 = 0;
+  for (int k = 0; k < nc; k++) {
+    const float *F = cf + (size_t)k * 3;
     float d[3] = {F[0] - B[0], F[1] - B[1], F[2] - B[2]};
-    float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], t, res;
+    float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], t, res, dot;
     if (l2 < 400.f) continue;
-    t = PST_CLAMP((v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) / l2, 0.f, 1.f);
-    res = v2 - 2 * t * (v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) + t * t * l2;
+    dot = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
+    t = PST_CLAMP(dot / l2, 0.f, 1.f);
+    res = v2 - 2 * t * dot + t * t * l2;
     if (res < best) best = res, ba = t, bl2 = l2;
+    /* Aligned within ~12 degrees (cos^2 > 0.957): of those, the farthest
+     * person colour (smallest t) wins, so a thin strand is measured against
+     * dense hair rather than against a thicker strand that is half wall. */
+    if (dot > 0 && dot * dot > 0.957f * v2 * l2 && t < far) far = t, fl2 = l2;
   }
+  if (fl2 > 0) ba = far, bl2 = fl2;
   if (bl2 > 0) {
-    float m = s->noise_lo / sqrtf(bl2), m2 = s->noise_hi / sqrtf(bl2);
+    float m = nlo / sqrtf(bl2), m2 = nhi / sqrtf(bl2);
     ba = PST_CLAMP((ba - m) / PST_MAX(1 - m - m2, 0.1f), 0.f, 1.f);
   }
   return ba;
+}
+
+/* sRGB 0..255 to linear light scaled to 0..255, through a 256-entry table
+ * interpolated for fractional inputs. */
+static void to_lin(const float *lut, const float *c, float *o) {
+  for (int i = 0; i < 3; i++) {
+    float x = PST_CLAMP(c[i], 0.f, 255.f);
+    int k = PST_MIN((int)x, 254);
+    o[i] = lut[k] + (lut[k + 1] - lut[k]) * (x - k);
+  }
+}
+
+/* d(linear)/d(sRGB code) at the mean of colour c's channels. */
+static float lin_slope(const float *lut, const float *c) {
+  float x = PST_CLAMP((c[0] + c[1] + c[2]) / 3, 0.f, 254.f);
+  int k = (int)x;
+  return lut[k + 1] - lut[k];
 }
 
 /* The matte at output resolution: hard from the cut away from its
@@ -995,8 +1018,17 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   const uint8_t *I = img->px;
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
   int cand[NCAND], nc = 0;
+  float lut[256], cf[(NCAND + 1) * 3];
   size_t last = (size_t)-1;
   pst_err err = PST_ERR_NOMEM;
+  /* The composite is a blend in linear light (a photo's edge pixels mix
+   * light, not sRGB codes): unmix there. In sRGB codes, dark hair on a
+   * light wall reads ~0.3 where it covers half the pixel. */
+  for (int i = 0; i < 256; i++) {
+    float c = i / 255.f;
+    lut[i] = 255.f *
+             (c <= 0.04045f ? c / 12.92f : powf((c + 0.055f) / 1.055f, 2.4f));
+  }
   if (!zone || !F || !B) goto out;
   if (ow != img->width || oh != img->height) {
     float *tmp = malloc((size_t)ow * oh * 3 * sizeof *tmp);
@@ -1020,17 +1052,29 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       double fx = (x + 0.5) * kx - 0.5;
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
-      float f[3], b[3], lbl;
+      float f[3], b[3], lbl, il[3], ii[3], nlo, nhi;
       if (!zone[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
         continue;
       }
-      if (ci != last) nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
+      if (ci != last) {
+        nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
+        for (int k = 0; k < nc; k++)
+          to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
+      }
       bilin3(F, s->w, s->h, fx, fy, f);
       bilin3(B, s->w, s->h, fx, fy, b);
+      /* The noise allowances are sRGB codes: in linear light they scale
+       * with the curve's slope at the wall (person) colour. */
+      nlo = s->noise_lo * lin_slope(lut, b),
+      nhi = s->noise_hi * lin_slope(lut, f);
+      to_lin(lut, f, cf);
+      to_lin(lut, b, b);
+      for (int c = 0; c < 3; c++) ii[c] = I[oi * 3 + c];
+      to_lin(lut, ii, il);
       lbl = label_at(s, fx, fy);
       alpha[oi] = (uint8_t)lrintf(
-          255.f * two_colour_alpha(s, I + oi * 3, b, f, cand, nc, lbl));
+          255.f * two_colour_alpha(il, b, cf, nc + 1, lbl, nlo, nhi));
     }
   }
   err = PST_OK;

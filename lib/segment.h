@@ -5,8 +5,9 @@
  * prior for the head and shoulders, a graph cut on the 8-connected grid) at a
  * reduced working resolution (<= 160 px), then works out a soft matte at the
  * output resolution in a narrow band around the cut's boundary from a local
- * two-colour model (alpha = position of the pixel on the line from the local
- * wall colour to the nearest-fitting local person colour). Without an output
+ * two-colour model in linear light (alpha = position of the pixel on the line
+ * from the local wall colour to a local person colour the pixel lines up
+ * with). Without an output
  * size (the fast check) the cut is coarser and cheaper (<= 96 px, 3
  * colour components, one pass, 4-connected) and only its labels come back.
  * pst__composite puts the person on a new background and removes the old

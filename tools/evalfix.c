@@ -34,6 +34,7 @@
 #define OH 640
 #define MAXF 2048
 #define NGROUP 8
+#define PST_HBIN(a) ((a) >= 1.0f ? 9 : (a) <= 0.0f ? 0 : (int)((a)*10))
 
 static const double BLUE[3] = {100, 197, 255};
 
@@ -47,6 +48,9 @@ typedef struct score {
   double iou, band, halo, ms;
   double b_soft, b_hin, b_hout, b_sgn,
       b_shard; /* band error split: see measure() */
+  /* Band pixels by true alpha (10 bins): count, sum of ours, sum |err|,
+   * count ours == 0, ours == 255 (env EVALFIX_HIST). */
+  double hist[10][5];
   char reason[64];
 } score;
 
@@ -189,6 +193,10 @@ static void measure(const float *t, const uint8_t *known, const uint8_t *m,
        * truth inside / outside the silhouette. */
       double e = fabs(m[i] / 255.0 - t[i]);
       be += e, bn++;
+      int hb = PST_HBIN(t[i]);
+      sc->hist[hb][0] += 1, sc->hist[hb][1] += m[i] / 255.0;
+      sc->hist[hb][2] += e, sc->hist[hb][3] += m[i] == 0;
+      sc->hist[hb][4] += m[i] == 255;
       if (t[i] > 0.05f && t[i] < 0.95f)
         bs += e, sg += m[i] / 255.0 - t[i],
             sh += (m[i] == 0 || m[i] == 255) * e;
@@ -310,6 +318,24 @@ static void summary(const char *label, const row *rows, const score *sc, int n,
   printf("\n");
 }
 
+/* Diagnostic: where in true alpha the band error sits, over all files. */
+static void print_hist(const score *sc, int n) {
+  double h[10][5];
+  memset(h, 0, sizeof h);
+  for (int i = 0; i < n; i++)
+    for (int b = 0; b < 10; b++)
+      for (int j = 0; j < 5; j++) h[b][j] += sc[i].hist[b][j];
+  printf("true alpha  share   ours   |err|  err share  ours=0  ours=255\n");
+  double tot = 0, terr = 0;
+  for (int b = 0; b < 10; b++) tot += h[b][0], terr += h[b][2];
+  for (int b = 0; b < 10; b++) {
+    double c = h[b][0] > 0 ? h[b][0] : 1;
+    printf("%.1f-%.1f    %5.3f  %5.3f  %5.3f   %5.3f     %5.3f   %5.3f\n",
+           b / 10.0, (b + 1) / 10.0, h[b][0] / tot, h[b][1] / c, h[b][2] / c,
+           h[b][2] / terr, h[b][3] / c, h[b][4] / c);
+  }
+}
+
 static int read_manifest(const char *dir, row *rows) {
   char path[4096], line[1024];
   FILE *f;
@@ -419,6 +445,7 @@ int main(int argc, char **argv) {
   summary("exif 6/8", rows, sc, n, NULL, 1);
   summary("snapshots", rows, sc, n, "-", 0);
   summary("all", rows, sc, n, NULL, 0);
+  if (getenv("EVALFIX_HIST")) print_hist(sc, n);
   printf("%d of %d refused\n", fails, n);
   pst_profile_destroy(prof);
   pst_fix_opts_destroy(o);
