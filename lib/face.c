@@ -325,10 +325,11 @@ typedef struct flat_tree flat_tree;
 typedef struct scan_tables {
   int lw, lh, stride; /* level buffers: lw x lh pixels, integral stride */
   int sw;             /* the plane's width (resample row buffer) */
-  int hs;             /* step 2: dsum's row length (see level_buf); else 0 */
-  size_t half;
-  opt_node *on;  /* one window at a time (ft NULL) */
-  flat_tree *ft; /* trees of <= 2 nodes, four windows at a time */
+  int hs;             /* step 2: sq's row length (see level_buf); else 0 */
+  size_t half;        /* step 2: dsum's odd columns offset; row pitch 2 half */
+  opt_node *on;       /* one window at a time (ft NULL) */
+  flat_tree *ft;      /* trees of <= 2 nodes, four windows at a time */
+  int32_t *off32;     /* with ft on wide levels: the offsets (flat_tree) */
   /* MAX_THREADS level buffers, worker i's is bufs[i] (allocated on first
    * use, kept for both passes). */
   struct level_buf *bufs;
@@ -339,11 +340,13 @@ typedef struct level_buf {
   uint32_t *sum, *sq;
   int32_t *tab;
   int stride;
-  /* With step 2, sum again with its even columns first, then the odd ones
-   * (`half` entries later), rows hs apart: four windows 2 px apart then
-   * read each corner with one load. NULL otherwise. sq then holds only
-   * the odd columns (entry k: column 2k + 1), rows hs apart: the norm
-   * reads no other (windows at even x, inner width even). */
+  /* With step 2, sum again, each row with its even columns first, then
+   * the odd ones (`half` entries later), rows 2 half apart: four windows
+   * 2 px apart then read each corner with one load, and a window's
+   * corners lie close together (small offsets, see flat_tree). NULL
+   * otherwise. sq then holds only the odd columns (entry k: column
+   * 2k + 1), rows hs apart: the norm reads no other (windows at even x,
+   * inner width even). */
   uint32_t *dsum;
   int hs;
   size_t half;
@@ -352,10 +355,10 @@ typedef struct level_buf {
 #ifdef FACE_SIMD
 /* One row of integrate_split, 16 pixels at a time (the same wrapping
  * uint32 sums as the scalar loop). The last block runs past the row: it
- * reads up to 15 pixels more and writes up to 16 entries past column w
- * into the next row's start (rewritten when that row is done) or the
- * buffers' padding. Columns past w are never read. Returns where it
- * stopped (>= w); *rs, *rq: the running sums there. */
+ * reads up to 15 pixels more and writes up to 16 columns past w: into
+ * dsum's half-row padding, sq's next row start (rewritten when that row
+ * is done) or the buffers' padding. Columns past w are never read. Returns
+ * where it stopped (>= w); *rs, *rq: the running sums there. */
 static int integrate_row16(const uint8_t *row, int w, uint32_t *q,
                            const uint32_t *pq, uint32_t *ev, const uint32_t *pe,
                            uint32_t *od, const uint32_t *po, uint32_t *rs,
@@ -414,9 +417,9 @@ static int integrate_row16(const uint8_t *row, int w, uint32_t *q,
  * squares' odd columns into sq (see level_buf). */
 static void integrate_split(level_buf *lb, int w, int h) {
   int hs = lb->hs;
+  size_t dp = 2 * lb->half;
   memset(lb->sq, 0, (size_t)hs * sizeof *lb->sq);
-  memset(lb->dsum, 0, (size_t)hs * sizeof *lb->dsum);
-  memset(lb->dsum + lb->half, 0, (size_t)hs * sizeof *lb->dsum);
+  memset(lb->dsum, 0, dp * sizeof *lb->dsum);
 #ifdef FACE_SIMD
   /* What the last row's block reads past the level (only columns past w
    * depend on it) is defined. */
@@ -425,8 +428,8 @@ static void integrate_split(level_buf *lb, int w, int h) {
   for (int y = 0; y < h; y++) {
     const uint8_t *row = lb->px + (size_t)y * w;
     uint32_t *q = lb->sq + (size_t)(y + 1) * hs;
-    uint32_t *ev = lb->dsum + (size_t)(y + 1) * hs, *od = ev + lb->half;
-    const uint32_t *pe = ev - hs, *po = od - hs;
+    uint32_t *ev = lb->dsum + (size_t)(y + 1) * dp, *od = ev + lb->half;
+    const uint32_t *pe = ev - dp, *po = od - dp;
     uint32_t rs = 0, rq = 0;
     int x = 0;
     ev[0] = 0;
@@ -487,15 +490,16 @@ static inline float norm_at(const level_buf *lb, int x, int y, int nw, int nh) {
          d = cc + (size_t)nw;
   int64_t area = (int64_t)nw * nh, sum, sq;
   if (lb->dsum) {
-    const uint32_t *p = lb->dsum + (size_t)(y + 1) * lb->hs;
+    const uint32_t *p = lb->dsum + (size_t)(y + 1) * 2 * lb->half;
     size_t x0 = (size_t)x + 1, x1 = x0 + (size_t)nw;
-    size_t dn = (size_t)nh * (size_t)lb->hs;
+    size_t dn = (size_t)nh * 2 * lb->half;
     size_t i0 = (x0 & 1) * lb->half + (x0 >> 1),
            i1 = (x1 & 1) * lb->half + (x1 >> 1);
     const uint32_t *q = lb->sq + (size_t)(y + 1) * lb->hs;
+    size_t qn = (size_t)nh * (size_t)lb->hs;
     sum = (uint32_t)(p[dn + i1] - p[i1] - p[dn + i0] + p[i0]);
     /* x0, x1 odd: sq's entries x0 / 2, x1 / 2 */
-    sq = (uint32_t)(q[dn + (x1 >> 1)] - q[x1 >> 1] - q[dn + (x0 >> 1)] +
+    sq = (uint32_t)(q[qn + (x1 >> 1)] - q[x1 >> 1] - q[qn + (x0 >> 1)] +
                     q[x0 >> 1]);
   } else {
     sum = (uint32_t)(lb->sum[d] - lb->sum[b] - lb->sum[cc] + lb->sum[o]);
@@ -546,38 +550,35 @@ static void centre_range(double a, double b, double f, int win, int step,
   *hi = PST_MIN(h, lim);
 }
 
-/* A weak tree of at most two nodes, in a form four windows evaluate
- * together (values broadcast to four lanes). shape 0, a stump:
- * c0 ? l[0] : l[1]; 1, node 1 under the left branch:
- * c0 ? (c1 ? l[0] : l[1]) : l[2]; 2, under the right branch:
- * c0 ? l[2] : (c1 ? l[0] : l[1]) (cN: node N's sum is below its bound). */
-typedef struct flat_node {
-  _Alignas(16) float w[3][4];
-  _Alignas(16) float thr[4];
-  int32_t off[3][4]; /* a b c d of each rectangle */
-  int32_t wi[3];
-  int nrects;
-} flat_node;
+/* A weak tree of at most two nodes, in the form four windows evaluate
+ * together, in two cache lines. Node 1 lies under node 0's left branch
+ * (flip 0) or its right one (flip all ones): the tree's value is
+ * (c0 ^ flip) ? (c1 ? l[0] : l[1]) : l[2], cN: node N's sum is below its
+ * bound. A stump is stored as node 1 = node 0, flip 0 and l[2] = l[1]:
+ * the same value, with no branch on the shape. The features are OpenCV's
+ * Haar ones: rectangle 0 of weight -1 and one or two of the same weight w
+ * (flatten_node checks), so a node's sum is w * (R1 + R2) - R0. */
+typedef struct flat_tree {
+  /* Leaves in all four lanes, as bits: l[0] ^ l[1], l[1], l[2] (a
+   * leaf is then picked with and / xor, see batch_cascade). */
+  _Alignas(64) uint32_t lb[3][4];
+  uint32_t flip[4];
+  float s[4]; /* w, threshold of node 0; w, threshold of node 1 */
+  /* Corners a b c d of each rectangle as offsets from the window's base
+   * (all 0: no rectangle 2). On levels too wide for 16 bits (about 1300
+   * px) they are in scan_tables' off32 instead (rectangle 2's d kept
+   * here as 0 or 1: whether there is one). */
+  int16_t off[2][3][4];
+} flat_tree;
 
-struct flat_tree {
-  _Alignas(16) float l[3][4];
-  flat_node n[2];
-  int shape;
-};
-
-static void fill4(float *v, float x) {
-#ifdef FACE_SIMD
-  _mm_store_ps(v, _mm_set1_ps(x));
-#else
-  v[0] = v[1] = v[2] = v[3] = x;
-#endif
-}
+/* int32_t entries of off32 per tree. */
+#define OFF32_LEN 24
 
 /* Rectangle coordinates are bytes: a window is at most 255 + 255 px. */
 #define MAX_CORNER 511
 
 /* Offsets of window corners (x, y) = cx[x] + ry[y]: in sum or, for step 2,
- * in dsum (rows hs apart, odd columns `half` later). */
+ * in dsum (rows 2 half apart, odd columns `half` later). */
 typedef struct corner_tab {
   int32_t cx[MAX_CORNER + 1], ry[MAX_CORNER + 1];
 } corner_tab;
@@ -585,42 +586,52 @@ typedef struct corner_tab {
 static void corner_tab_fill(const scan_tables *t, corner_tab *ct) {
   for (int i = 0; i <= MAX_CORNER; i++) {
     ct->cx[i] = t->hs ? (int32_t)((size_t)(i & 1) * t->half) + (i >> 1) : i;
-    ct->ry[i] = i * (t->hs ? t->hs : t->stride);
+    ct->ry[i] = i * (t->hs ? 2 * (int32_t)t->half : t->stride);
   }
 }
 
-/* Node i's record; 0 when its feature's weights are not small integers
- * with an exactly representable float sum (as integer_weights' *exact,
- * checked here for the features the scan reads). Rectangles past nrects
- * are never read. */
+/* Node i into s (its w, threshold) and off, or off32 when not NULL (see
+ * flat_tree); 0 when its feature is not of the form above, its weighted
+ * sum and each partial sum are not integers a float represents exactly
+ * (as integer_weights' *exact, checked here for the features the scan
+ * reads), or a corner offset does not fit off's 16 bits. */
 FACE_INLINE int flatten_node(const pst__cascade *c, int i, const corner_tab *ct,
-                             flat_node *n) {
+                             float *s, int16_t (*off)[4], int32_t (*off32)[4]) {
   const pst__haar_feature *f = &c->features[c->nodes[i].feature];
+  float w = f->r[1].weight;
   long m = 0;
-  if (f->nrects < 2 || f->nrects > 3) return 0;
-  fill4(n->thr, c->nodes[i].threshold);
-  n->nrects = f->nrects;
-  n->wi[2] = 0;
+  if (f->nrects < 2 || f->nrects > 3 || f->r[0].weight != -1.f) return 0;
+  if (f->nrects == 3 && f->r[2].weight != w) return 0;
+  /* (NaN fails the first test, before the conversion) */
+  if (!(fabsf(w) <= 1000.f) || w != (float)(int32_t)w) return 0;
+  s[0] = w;
+  s[1] = c->nodes[i].threshold;
+  memset(off, 0, 3 * sizeof *off);
+  if (off32) memset(off32, 0, 3 * sizeof *off32);
   for (int k = 0; k < f->nrects; k++) {
     const pst__haar_rect *r = &f->r[k];
     int32_t x0 = ct->cx[r->x], x1 = ct->cx[r->x + r->w];
     int32_t y0 = ct->ry[r->y], y1 = ct->ry[r->y + r->h];
-    /* (NaN fails the first test, before the conversion) */
-    if (!(fabsf(r->weight) <= 1000.f) || r->weight != (float)(int32_t)r->weight)
-      return 0;
-    n->wi[k] = (int32_t)r->weight;
-    m += (n->wi[k] < 0 ? -n->wi[k] : n->wi[k]) * r->w * r->h;
-    fill4(n->w[k], (float)n->wi[k]);
-    n->off[k][0] = x0 + y0;
-    n->off[k][1] = x1 + y0;
-    n->off[k][2] = x0 + y1;
-    n->off[k][3] = x1 + y1;
+    m += (long)fabsf(r->weight) * r->w * r->h;
+    if (off32) {
+      off32[k][0] = x0 + y0;
+      off32[k][1] = x1 + y0;
+      off32[k][2] = x0 + y1;
+      off32[k][3] = x1 + y1;
+      off[k][3] = 1;
+      continue;
+    }
+    if (x1 + y1 > INT16_MAX) return 0;
+    off[k][0] = (int16_t)(x0 + y0);
+    off[k][1] = (int16_t)(x1 + y0);
+    off[k][2] = (int16_t)(x0 + y1);
+    off[k][3] = (int16_t)(x1 + y1);
   }
   return m * 255 < 1L << 24;
 }
 
-/* Fills ft (c->nweak entries) from the node table on; 0 when some tree
- * does not fit the shapes. */
+/* Fills ft (c->nweak entries); 0 when some tree does not fit the shapes
+ * or the 16-bit offsets. */
 static int flatten_trees(const pst__cascade *c, const scan_tables *t,
                          flat_tree *ft) {
   corner_tab *ct = malloc(sizeof *ct);
@@ -631,23 +642,42 @@ static int flatten_trees(const pst__cascade *c, const scan_tables *t,
     const pst__haar_weak *w = &c->weak[i];
     const pst__haar_node *n0 = &c->nodes[w->node0], *n1 = n0 + 1;
     const float *lv = c->leaves + w->leaf0;
-    if (!flatten_node(c, (int)w->node0, ct, &ft[i].n[0])) {
+    flat_tree *f = &ft[i];
+    int ll[3] = {0, 0, 0};
+    uint32_t flip = 0;
+    int32_t(*o32)[3][4] =
+        t->off32 ? (int32_t(*)[3][4])(void *)(t->off32 + OFF32_LEN * i) : NULL;
+    if (!flatten_node(c, (int)w->node0, ct, f->s, f->off[0],
+                      o32 ? o32[0] : NULL)) {
       ok = 0;
     } else if (w->nnodes == 1 && n0->left <= 0 && n0->right <= 0) {
-      ft[i].shape = 0;
-      fill4(ft[i].l[0], lv[-n0->left]);
-      fill4(ft[i].l[1], lv[-n0->right]);
-      fill4(ft[i].l[2], 0.f);
+      memcpy(f->s + 2, f->s, 2 * sizeof *f->s);
+      memcpy(f->off[1], f->off[0], sizeof f->off[1]);
+      if (o32) memcpy(o32[1], o32[0], sizeof o32[1]);
+      ll[0] = -n0->left;
+      ll[1] = ll[2] = -n0->right;
     } else if (w->nnodes == 2 && n1->left <= 0 && n1->right <= 0 &&
                ((n0->left == 1 && n0->right <= 0) ||
                 (n0->right == 1 && n0->left <= 0))) {
-      ok = flatten_node(c, (int)w->node0 + 1, ct, &ft[i].n[1]);
-      ft[i].shape = n0->left == 1 ? 1 : 2;
-      fill4(ft[i].l[0], lv[-n1->left]);
-      fill4(ft[i].l[1], lv[-n1->right]);
-      fill4(ft[i].l[2], lv[n0->left == 1 ? -n0->right : -n0->left]);
+      ok = flatten_node(c, (int)w->node0 + 1, ct, f->s + 2, f->off[1],
+                        o32 ? o32[1] : NULL);
+      flip = n0->left == 1 ? 0 : ~0u;
+      ll[0] = -n1->left;
+      ll[1] = -n1->right;
+      ll[2] = n0->left == 1 ? -n0->right : -n0->left;
     } else {
       ok = 0;
+    }
+    if (ok) {
+      uint32_t b[3];
+      for (int j = 0; j < 3; j++) memcpy(&b[j], &lv[ll[j]], sizeof b[j]);
+      b[0] ^= b[1];
+      for (int k = 0; k < 4; k++) {
+        f->lb[0][k] = b[0];
+        f->lb[1][k] = b[1];
+        f->lb[2][k] = b[2];
+        f->flip[k] = flip;
+      }
     }
   }
   free(ct);
@@ -657,7 +687,8 @@ static int flatten_trees(const pst__cascade *c, const scan_tables *t,
 typedef struct scan_ctx {
   const pst__cascade *c;
   const opt_node *on;
-  const flat_tree *ft; /* NULL: one window at a time */
+  const flat_tree *ft;  /* NULL: one window at a time */
+  const int32_t *off32; /* see flat_tree */
   const level_buf *lb;
   double f;
   int step;
@@ -665,35 +696,49 @@ typedef struct scan_ctx {
   hits *h;
 } scan_ctx;
 
-static inline int32_t flat_sum(const flat_node *n, const uint32_t *p) {
-  const int32_t(*o)[4] = n->off;
-  int32_t s =
-      n->wi[0] * (int32_t)(p[o[0][0]] - p[o[0][1]] - p[o[0][2]] + p[o[0][3]]) +
-      n->wi[1] * (int32_t)(p[o[1][0]] - p[o[1][1]] - p[o[1][2]] + p[o[1][3]]);
-  if (n->nrects > 2)
-    s +=
-        n->wi[2] * (int32_t)(p[o[2][0]] - p[o[2][1]] - p[o[2][2]] + p[o[2][3]]);
-  return s;
+/* The sum of rectangle o (corners a b c d) of the window at p. */
+static inline int32_t rect1(const int16_t *o, const int32_t *o32,
+                            const uint32_t *p) {
+  if (o32) return (int32_t)(p[o32[0]] - p[o32[1]] - p[o32[2]] + p[o32[3]]);
+  return (int32_t)(p[o[0]] - p[o[1]] - p[o[2]] + p[o[3]]);
+}
+
+/* Whether node k's feature sum for the window at p is below threshold *
+ * norm. In floats: w * (R1 + R2) and each partial sum are integers below
+ * 2^24 (flatten_node), so the sum is (float) of the integer sum. */
+static inline int flat_below(const flat_tree *t, const int32_t *o32, int k,
+                             const uint32_t *p, float norm) {
+  const int16_t(*o)[4] = t->off[k];
+  const int32_t *q = o32 ? o32 + 12 * k : NULL;
+  int32_t r = rect1(o[1], q ? q + 4 : NULL, p);
+  if (o[2][3]) r += rect1(o[2], q ? q + 8 : NULL, p);
+  return t->s[2 * k] * (float)r - (float)rect1(o[0], q, p) <
+         t->s[2 * k + 1] * norm;
+}
+
+/* Leaf j of the tree. */
+static inline float flat_leaf(const flat_tree *t, int j) {
+  uint32_t b = t->lb[j][0] ^ (j == 0 ? t->lb[1][0] : 0);
+  float l;
+  memcpy(&l, &b, sizeof l);
+  return l;
 }
 
 /* run_cascade on the flat tables (p: the window's corner base in their
  * layout); the same comparisons and leaf sums, so the same result. */
 static int run_flat(const pst__cascade *c, const flat_tree *ft,
-                    const uint32_t *p, float norm, int s0) {
+                    const int32_t *off32, const uint32_t *p, float norm,
+                    int s0) {
   for (int si = s0; si < c->nstages; si++) {
     const pst__haar_stage *st = &c->stages[si];
     const flat_tree *t = ft + st->weak0, *te = t + st->nweak;
     float sum = 0.f;
     for (; t < te; t++) {
-      int c0 = (float)flat_sum(&t->n[0], p) < t->n[0].thr[0] * norm;
-      if (t->shape == 0)
-        sum += c0 ? t->l[0][0] : t->l[1][0];
-      else if (c0 == (t->shape == 1))
-        sum += (float)flat_sum(&t->n[1], p) < t->n[1].thr[0] * norm
-                   ? t->l[0][0]
-                   : t->l[1][0];
+      const int32_t *q = off32 ? off32 + OFF32_LEN * (t - ft) : NULL;
+      if (flat_below(t, q, 0, p, norm) != (t->flip[0] != 0))
+        sum += flat_leaf(t, flat_below(t, q, 1, p, norm) ? 0 : 1);
       else
-        sum += t->l[2][0];
+        sum += flat_leaf(t, 2);
     }
     if (sum < st->threshold) return si;
   }
@@ -714,13 +759,16 @@ FACE_INLINE __m128i load4(const uint32_t *p) {
  * (float) of the int64: the same norms. */
 FACE_INLINE int norms4(const level_buf *lb, int x, int y, int nw, int nh,
                        float *norm4) {
-  size_t r0 = (size_t)(y + 1) * lb->hs + (size_t)(x >> 1);
-  size_t r1 = r0 + (size_t)nh * lb->hs, e = (size_t)(nw >> 1);
+  size_t dp = 2 * lb->half, e = (size_t)(nw >> 1);
+  size_t r0 = (size_t)(y + 1) * dp + (size_t)(x >> 1),
+         r1 = r0 + (size_t)nh * dp;
+  size_t q0 = (size_t)(y + 1) * lb->hs + (size_t)(x >> 1),
+         q1 = q0 + (size_t)nh * lb->hs;
   const uint32_t *p = lb->dsum + lb->half, *q = lb->sq;
   __m128i s = _mm_sub_epi32(_mm_add_epi32(load4(p + r0), load4(p + r1 + e)),
                             _mm_add_epi32(load4(p + r0 + e), load4(p + r1)));
-  __m128i v = _mm_sub_epi32(_mm_add_epi32(load4(q + r0), load4(q + r1 + e)),
-                            _mm_add_epi32(load4(q + r0 + e), load4(q + r1)));
+  __m128i v = _mm_sub_epi32(_mm_add_epi32(load4(q + q0), load4(q + q1 + e)),
+                            _mm_add_epi32(load4(q + q0 + e), load4(q + q1)));
   double area = (double)nw * nh;
   __m128d a = _mm_set1_pd(area),
           lim = _mm_set1_pd(MIN_STDDEV * MIN_STDDEV * area * area);
@@ -744,71 +792,109 @@ FACE_INLINE int lowest_lane(int m) {
   return (m & 1) ? 0 : (m & 2) ? 1 : (m & 4) ? 2 : 3;
 }
 
-/* Whether at least three of the four lanes are alive: below that, one
- * window at a time is cheaper. */
-FACE_INLINE int alive_3(int alive) { return alive & (alive - 1); }
+/* Lane i of v in all four (pshufd: one instruction, v kept). */
+#define BCAST(v, i)                                                            \
+  _mm_castsi128_ps(                                                            \
+      _mm_shuffle_epi32(_mm_castps_si128(v), _MM_SHUFFLE(i, i, i, i)))
 
-FACE_INLINE __m128 select4(__m128 m, __m128 a, __m128 b) {
-  return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b));
+/* Four lanes of bits (leaves, masks) as floats. */
+FACE_INLINE __m128 loadb(const uint32_t *b) {
+  return _mm_load_ps((const float *)(const void *)b);
 }
 
-FACE_INLINE __m128 rect4(const flat_node *n, int k, const uint32_t *p) {
-  const int32_t *o = n->off[k];
-  __m128i v = _mm_sub_epi32(_mm_add_epi32(load4(p + o[0]), load4(p + o[3])),
-                            _mm_add_epi32(load4(p + o[1]), load4(p + o[2])));
-  return _mm_mul_ps(_mm_cvtepi32_ps(v), _mm_load_ps(n->w[k]));
+FACE_INLINE __m128i rect4(const int16_t *o, const int32_t *o32,
+                          const uint32_t *p) {
+  if (o32)
+    return _mm_sub_epi32(_mm_add_epi32(load4(p + o32[0]), load4(p + o32[3])),
+                         _mm_add_epi32(load4(p + o32[1]), load4(p + o32[2])));
+  return _mm_sub_epi32(_mm_add_epi32(load4(p + o[0]), load4(p + o[3])),
+                       _mm_add_epi32(load4(p + o[1]), load4(p + o[2])));
 }
 
-/* Lanes where the node's feature sum is below threshold * norm: the same
- * float comparison as run_cascade (the sums are exact, see integer_weights). */
-FACE_INLINE __m128 node_below4(const flat_node *n, const uint32_t *p,
+/* Lanes where the node's feature sum is below threshold * norm (w, thr
+ * in all lanes): the same float comparison as run_cascade (the sums are
+ * exact, see flat_below). */
+FACE_INLINE __m128 node_below4(const int16_t (*o)[4], const int32_t *q,
+                               __m128 w, __m128 thr, const uint32_t *p,
                                __m128 norm) {
-  __m128 s = _mm_add_ps(rect4(n, 0, p), rect4(n, 1, p));
-  if (n->nrects > 2) s = _mm_add_ps(s, rect4(n, 2, p));
-  return _mm_cmplt_ps(s, _mm_mul_ps(_mm_load_ps(n->thr), norm));
+  __m128i r = rect4(o[1], q ? q + 4 : NULL, p);
+  if (o[2][3]) r = _mm_add_epi32(r, rect4(o[2], q ? q + 8 : NULL, p));
+  __m128 s = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(r), w),
+                        _mm_cvtepi32_ps(rect4(o[0], q, p)));
+  return _mm_cmplt_ps(s, _mm_mul_ps(thr, norm));
+}
+
+/* The lanes of a batch whose results scan_run ignores (the stage-0
+ * neighbour rule): lane 0 when skip0, and a lane whose left neighbour,
+ * itself not ignored, failed stage 0 (fail0: the lanes that did, a flat
+ * window included). Known only once stage 0 is done for all four. */
+FACE_INLINE int ignored_lanes(int skip0, int fail0) {
+  int ign = skip0;
+  for (int k = 0; k < 3; k++)
+    if (!(ign >> k & 1) && (fail0 >> k & 1)) ign |= 2 << k;
+  return ign;
 }
 
 /* Stage results of four windows side by side (p: their corner base in the
- * flat tables' layout; lanes in
- * `alive`, norms norm4) into passed[k]. The lanes share each tree
- * evaluation while at least three are alive; the survivors are then
- * finished one by one by run_cascade. Leaves are summed in the same order
- * as there, so the results are identical. */
-static void batch_cascade(const scan_ctx *s, const uint32_t *p,
-                          const float *norm4, int alive, int *passed) {
+ * flat tables' layout; lanes in `alive`, norms norm4) into passed[k]. The
+ * lanes share each tree evaluation while any is alive, even one: a lone
+ * window run by run_flat costs fewer instructions but mispredicts its
+ * data-dependent branches (node 1 or not, which leaf), which cost more
+ * time on the CPU than three idle lanes. Leaves are summed in the same
+ * order as run_cascade, so the results are identical. */
+FACE_INLINE void batch_run(const scan_ctx *s, const uint32_t *p,
+                           const float *norm4, int alive, int skip0,
+                           int *passed, const int wide) {
   const pst__cascade *c = s->c;
   __m128 norm = _mm_loadu_ps(norm4);
   int si = 0;
-  for (; si < c->nstages && alive_3(alive); si++) {
+  alive &= ~skip0;
+  for (; si < c->nstages && alive; si++) {
     const pst__haar_stage *st = &c->stages[si];
     const flat_tree *t = s->ft + st->weak0, *te = t + st->nweak;
     __m128 sum = _mm_setzero_ps();
     for (; t < te; t++) {
-      __m128 c0 = node_below4(&t->n[0], p, norm), r;
-      if (t->shape == 0) {
-        r = select4(c0, _mm_load_ps(t->l[0]), _mm_load_ps(t->l[1]));
-      } else {
-        __m128 c1 = node_below4(&t->n[1], p, norm);
-        __m128 r1 = select4(c1, _mm_load_ps(t->l[0]), _mm_load_ps(t->l[1]));
-        __m128 l2 = _mm_load_ps(t->l[2]);
-        r = t->shape == 1 ? select4(c0, r1, l2) : select4(c0, l2, r1);
-      }
-      sum = _mm_add_ps(sum, r);
+      __m128 sv = _mm_load_ps(t->s);
+      const int32_t *q = wide ? s->off32 + OFF32_LEN * (t - s->ft) : NULL;
+      __m128 c0 =
+          node_below4(t->off[0], q, BCAST(sv, 0), BCAST(sv, 1), p, norm);
+      __m128 c1 = node_below4(t->off[1], wide ? q + 12 : NULL, BCAST(sv, 2),
+                              BCAST(sv, 3), p, norm);
+      /* r1 = c1 ? l0 : l1, then (c0 ^ flip) ? r1 : l2, bitwise. */
+      __m128 r1 = _mm_xor_ps(_mm_and_ps(c1, loadb(t->lb[0])), loadb(t->lb[1]));
+      __m128 l2 = loadb(t->lb[2]);
+      __m128 m0 = _mm_xor_ps(c0, loadb(t->flip));
+      sum = _mm_add_ps(sum, _mm_xor_ps(_mm_and_ps(m0, _mm_xor_ps(r1, l2)), l2));
     }
     int pass = _mm_movemask_ps(_mm_cmpnlt_ps(sum, _mm_set1_ps(st->threshold)));
     /* Lanes that fail here, lowest first (usually none). */
     for (int fail = alive & ~pass; fail; fail &= fail - 1)
       passed[lowest_lane(fail)] = si;
     alive &= pass;
+    if (si == 0) alive &= ~ignored_lanes(skip0, ~alive & 15);
   }
   for (int k = 0; k < 4; k++)
-    if (alive >> k & 1) passed[k] = run_flat(c, s->ft, p + k, norm4[k], si);
+    if (alive >> k & 1)
+      passed[k] = run_flat(c, s->ft, s->off32, p + k, norm4[k], si);
+}
+
+/* batch_run, its offsets' width a constant in each copy. */
+static void batch_cascade(const scan_ctx *s, const uint32_t *p,
+                          const float *norm4, int alive, int skip0,
+                          int *passed) {
+  if (s->off32)
+    batch_run(s, p, norm4, alive, skip0, passed, 1);
+  else
+    batch_run(s, p, norm4, alive, skip0, passed, 0);
 }
 #endif
 
 /* The stages passed by the windows of row y at x, x + step, ... (n <= 4 of
- * them) into passed[]; a flat window passes none. */
-static void eval_windows(const scan_ctx *s, int y, int x, int n, int *passed) {
+ * them) into passed[]; a flat window passes none. skip0: scan_run ignores
+ * the first one; ignored windows' results are left unfinished (see
+ * ignored_lanes). */
+static void eval_windows(const scan_ctx *s, int y, int x, int n, int skip0,
+                         int *passed) {
   const level_buf *lb = s->lb;
   const uint32_t *row = lb->sum + (size_t)y * lb->stride;
   int nw = s->c->width - 2, nh = s->c->height - 2, alive = 0;
@@ -827,16 +913,20 @@ static void eval_windows(const scan_ctx *s, int y, int x, int n, int *passed) {
 #ifdef FACE_SIMD
   if (s->ft) {
     const uint32_t *p =
-        lb->dsum ? lb->dsum + (size_t)y * lb->hs + (size_t)(x >> 1) : row + x;
-    batch_cascade(s, p, norm4, alive, passed);
+        lb->dsum ? lb->dsum + (size_t)y * 2 * lb->half + (size_t)(x >> 1)
+                 : row + x;
+    batch_cascade(s, p, norm4, alive, skip0, passed);
     return;
   }
 #else
+  (void)skip0;
   if (s->ft) {
     const uint32_t *p =
-        lb->dsum ? lb->dsum + (size_t)y * lb->hs + (size_t)(x >> 1) : row + x;
+        lb->dsum ? lb->dsum + (size_t)y * 2 * lb->half + (size_t)(x >> 1)
+                 : row + x;
     for (int k = 0; k < n; k++)
-      if (alive >> k & 1) passed[k] = run_flat(s->c, s->ft, p + k, norm4[k], 0);
+      if (alive >> k & 1)
+        passed[k] = run_flat(s->c, s->ft, s->off32, p + k, norm4[k], 0);
     return;
   }
 #endif
@@ -854,7 +944,7 @@ static pst_err scan_run(const scan_ctx *s, int y, int xa, int xb, int *skip_x) {
   double f = s->f;
   for (int x = xa; x <= xb; x += 4 * step) {
     int n = PST_MIN(4, (xb - x) / step + 1);
-    eval_windows(s, y, x, n, passed);
+    eval_windows(s, y, x, n, x == *skip_x, passed);
     for (int k = 0; k < n; k++) {
       int wx = x + k * step;
       if (wx == *skip_x) continue;
@@ -901,10 +991,9 @@ static pst_err scan_box(const scan_ctx *s, int x0, int x1, int y0, int y1) {
 /* One pyramid level: the image shrunk by f, scanned with the window. */
 static pst_err scan_level(const pst__cascade *c, const pst_plane *luma,
                           double f, int step, const scan_roi *roi,
-                          const opt_node *on, const flat_tree *ft,
-                          level_buf *lb, hits *h) {
+                          const scan_tables *t, level_buf *lb, hits *h) {
   int lw = (int)lround(luma->width / f), lh = (int)lround(luma->height / f);
-  scan_ctx s = {c, on, ft, lb, f, step, roi, h};
+  scan_ctx s = {c, t->on, t->ft, t->off32, lb, f, step, roi, h};
   pst_err err = PST_OK;
   if (lw < c->width || lh < c->height || lw + 1 > lb->stride) return PST_OK;
   if (lw == luma->width && lh == luma->height)
@@ -973,7 +1062,8 @@ static pst_err level_buf_alloc(const scan_tables *t, level_buf *lb) {
   lb->tab = malloc(resize_tab_len(t->lw, t->lh, t->sw) * sizeof *lb->tab);
   /* Zeroed and padded: four windows side by side read up to 3 entries
    * past the last one's corners (lanes then ignored). */
-  if (t->hs) lb->dsum = calloc(2 * t->half + 16, sizeof *lb->dsum);
+  if (t->hs)
+    lb->dsum = calloc(2 * t->half * (size_t)(t->lh + 1) + 16, sizeof *lb->dsum);
   if (lb->px && lb->sq && lb->tab && (t->hs ? !!lb->dsum : !!lb->sum))
     return PST_OK;
   level_buf_free(lb);
@@ -988,8 +1078,8 @@ static void *worker_run(void *arg) {
   for (;;) {
     int i = atomic_fetch_add(&w->job->next, 1);
     if (i >= j->nlevels) break;
-    w->err = scan_level(j->c, j->luma, j->f[i], j->step, j->roi, j->t->on,
-                        j->t->ft, w->lb, &w->h);
+    w->err =
+        scan_level(j->c, j->luma, j->f[i], j->step, j->roi, j->t, w->lb, &w->h);
     if (w->err) break;
   }
   return NULL;
@@ -1002,8 +1092,10 @@ static void tables_free(scan_tables *t) {
   t->bufs = NULL;
   free(t->on);
   free(t->ft);
+  free(t->off32);
   t->on = NULL;
   t->ft = NULL;
+  t->off32 = NULL;
 }
 
 /* The tables for a scan whose largest level is at scale f0. */
@@ -1022,16 +1114,28 @@ static pst_err tables_build(const pst__cascade *c, const pst_plane *luma,
       (long)(c->width - 2) * (c->height - 2) * 255 * 255 < 1L << 31) {
     /* Windows then start on even columns only (the grid starts at 0). */
     t->hs = t->stride / 2 + 1;
-    t->half = (size_t)t->hs * (size_t)(t->lh + 1) + 16;
+    /* integrate_row16 writes up to 8 entries past a half's last column,
+     * and four windows read up to 3 past the last one's corners. */
+    t->half = (size_t)t->hs + 8;
   }
   /* flatten_trees checks the weights itself (integer_weights is the
    * slower whole-cascade check). */
   if (step == 1 || t->hs) {
-    t->ft = aligned_alloc(16, (size_t)c->nweak * sizeof *t->ft);
+    /* The largest corner offset: the window's bottom-right corner. */
+    long far = t->hs ? (long)(c->width & 1) * (long)t->half + c->width / 2 +
+                           (long)c->height * 2 * (long)t->half
+                     : (long)c->height * t->stride + c->width;
+    t->ft = aligned_alloc(64, (size_t)c->nweak * sizeof *t->ft);
     if (!t->ft) return PST_ERR_NOMEM;
+    if (far > INT16_MAX) {
+      t->off32 = malloc((size_t)c->nweak * OFF32_LEN * sizeof *t->off32);
+      if (!t->off32) return PST_ERR_NOMEM;
+    }
     if (flatten_trees(c, t, t->ft)) return PST_OK;
     free(t->ft);
+    free(t->off32);
     t->ft = NULL;
+    t->off32 = NULL;
   }
   if (!integer_weights(c, &exact)) return PST_ERR_ARG;
   t->hs = 0;
