@@ -169,25 +169,53 @@ pst_err pst__estimate_fb(const uint8_t *rgb, const uint8_t *alpha, int w, int h,
   return err;
 }
 
-static uint8_t clamp8(double v) {
-  return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
+/* sRGB codes to linear light (0..1) and back (4096 steps): an edge pixel is
+ * a blend of light, so the old wall is taken out and the new one put in
+ * there, the same space the matte's alpha was measured in. */
+#define LIN_STEPS 4096
+typedef struct lin_tabs {
+  float to_lin[256];
+  uint8_t to_srgb[LIN_STEPS + 1];
+} lin_tabs;
+
+static void make_lin_tabs(lin_tabs *t) {
+  for (int i = 0; i < 256; i++) {
+    float c = i / 255.f;
+    t->to_lin[i] =
+        c <= 0.04045f ? c / 12.92f : powf((c + 0.055f) / 1.055f, 2.4f);
+  }
+  for (int i = 0; i <= LIN_STEPS; i++) {
+    float l = (float)i / LIN_STEPS;
+    float c =
+        l <= 0.0031308f ? 12.92f * l : 1.055f * powf(l, 1 / 2.4f) - 0.055f;
+    t->to_srgb[i] = (uint8_t)lrintf(PST_CLAMP(c, 0.f, 1.f) * 255.f);
+  }
 }
 
-/* Blend one pixel: the foreground colour is recovered from the compositing
- * equation where alpha is large enough to trust it; at faint alpha the
- * division amplifies noise, so the local person colour stands in. */
+/* sRGB code (fractional, 0..255) to linear, at the nearest code: half a
+ * code is far below what a local mean colour is good for. */
+static float lin_of(const lin_tabs *t, float c) {
+  return t->to_lin[(int)lrintf(PST_CLAMP(c, 0.f, 255.f))];
+}
+
+/* Blend one pixel in linear light: the foreground colour is recovered
+ * from the compositing equation where alpha is large enough to trust it; at
+ * faint alpha the division amplifies noise, so the local person colour stands
+ * in. */
 static void blend_px(uint8_t *px, int a8, const float *F, const float *B,
-                     pst_rgb bg) {
-  double a = a8 / 255.0, nb[3] = {bg.r, bg.g, bg.b};
+                     pst_rgb bg, const lin_tabs *t) {
+  double a = a8 / 255.0;
+  uint8_t nb8[3] = {bg.r, bg.g, bg.b};
   for (int c = 0; c < 3; c++) {
-    double f;
+    double f, i = t->to_lin[px[c]], b = lin_of(t, B[c]), fl = lin_of(t, F[c]);
+    double nb = t->to_lin[nb8[c]], o;
     if (a >= 0.25)
-      f = (px[c] - (1 - a) * B[c]) / a;
+      f = (i - (1 - a) * b) / a;
     else
-      f = F[c] +
-          (a / 0.25) * ((px[c] - (1 - a) * B[c]) / PST_MAX(a, 1e-3) - F[c]);
-    f = f < 0 ? 0 : f > 255 ? 255 : f;
-    px[c] = clamp8(a * f + (1 - a) * nb[c]);
+      f = fl + (a / 0.25) * ((i - (1 - a) * b) / PST_MAX(a, 1e-3) - fl);
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    o = a * f + (1 - a) * nb;
+    px[c] = t->to_srgb[lrint(PST_CLAMP(o, 0.0, 1.0) * LIN_STEPS)];
   }
 }
 
@@ -306,9 +334,13 @@ pst_err pst__decontaminate(pst_image *img, const pst__matte *m,
                            pst_rgb new_bg) {
   float *g = NULL;
   int gw, gh, r, f;
+  lin_tabs *t = NULL;
   pst_err err = PST_ERR_ARG;
   if (!img || !m || !m->alpha || m->w != img->width || m->h != img->height)
     goto out;
+  err = PST_ERR_NOMEM;
+  if (!(t = malloc(sizeof *t))) goto out;
+  make_lin_tabs(t);
   /* The wall and person colours vary slowly: a grid of cells a third of
    * the window wide holds them, at a ninth of the full-size cost. */
   r = PST_MAX(3, PST_MAX(m->w, m->h) / 60);
@@ -325,11 +357,12 @@ pst_err pst__decontaminate(pst_image *img, const pst__matte *m,
         px[0] = new_bg.r, px[1] = new_bg.g, px[2] = new_bg.b;
       } else if (a < 255) {
         fb_at(g, gw, gh, f, x, y, F, B);
-        blend_px(px, a, F, B, new_bg);
+        blend_px(px, a, F, B, new_bg, t);
       }
     }
 out:
   free(g);
+  free(t);
   return err;
 }
 

@@ -27,6 +27,20 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define NOISE_HI 10.f /* and person texture allowance at the other end */
 #define NCAND 16
 
+/* Alpha refinement in the edge zone (refine_zone): window radius, ridge on
+ * the colour slope (linear light 0..1), and the confidence of a two-colour
+ * estimate: 1 / (1 + CONF_RES * squared distance from its blend line over
+ * the line's squared length); CONF_LABEL where the cut's label stood in. */
+#define REFINE_R 1
+#define REFINE_EPS 1e-4f
+#define CONF_RES 4.f
+#define CONF_LABEL 0.1f
+/* Wall allowance of the two-colour alpha on a textured wall: WALL_SD_K
+ * times the wall's local spread (wall_spread), capped at WALL_SD_MAX codes;
+ * never below NOISE_RGB. */
+#define WALL_SD_K 2.f
+#define WALL_SD_MAX 60.f
+
 /* Colour novelty and the neck pocket (novel_to_wall, neck_to_wall): shape
  * distance (ed) where novelty counts and the lowest row it reaches (chin -
  * NOVEL_LOW ed); squared Mahalanobis distances to the seed person model that
@@ -911,6 +925,32 @@ out:
   return err;
 }
 
+/* Spread of the wall around each zone pixel of the cut (sRGB codes, rms
+ * over the channels) from the wall pixels outside the zone within 3 cut
+ * pixels: a textured wall (a room, plaster) strays from its local mean by
+ * more than sensor noise, and that must not read as coverage. */
+static void wall_spread(const seg *s, const uint8_t *zone, float *sd) {
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++) {
+      double m[5] = {0};
+      float v = 0;
+      if (!zone[(size_t)y * s->w + x]) continue;
+      for (int yy = PST_MAX(0, y - 3); yy <= PST_MIN(s->h - 1, y + 3); yy++)
+        for (int xx = PST_MAX(0, x - 3); xx <= PST_MIN(s->w - 1, x + 3); xx++) {
+          size_t j = (size_t)yy * s->w + xx;
+          const float *c = s->rgb + j * 3;
+          if (zone[j] || s->lab[j]) continue;
+          m[0] += 1, m[1] += c[0], m[2] += c[1], m[3] += c[2];
+          m[4] += c[0] * c[0] + c[1] * c[1] + c[2] * c[2];
+        }
+      if (m[0] > 0) {
+        v = (float)(m[4] / m[0]);
+        for (int c = 1; c < 4; c++) v -= (float)((m[c] / m[0]) * (m[c] / m[0]));
+      }
+      sd[(size_t)y * s->w + x] = sqrtf(PST_MAX(v, 0.f) / 3);
+    }
+}
+
 /* The cut's label, bilinear between cut pixel centres. */
 static float label_at(const seg *s, double fx, double fy) {
   int x0, y0, x1, y1;
@@ -965,7 +1005,8 @@ static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
  * end and nhi at the person end. Where no candidate stands apart from the
  * wall, the cut's smooth label `lbl` stands. */
 static float two_colour_alpha(const float *I, const float *B, const float *cf,
-                              int nc, float lbl, float nlo, float nhi) {
+                              int nc, float lbl, float nlo, float nhi,
+                              float *conf) {
   float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
   float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
   float best = 1e30f, ba = lbl, bl2 = 0, far = 2.f, fl2 = 0;
@@ -983,6 +1024,7 @@ static float two_colour_alpha(const float *I, const float *B, const float *cf,
      * dense hair rather than against a thicker strand that is half wall. */
     if (dot > 0 && dot * dot > 0.957f * v2 * l2 && t < far) far = t, fl2 = l2;
   }
+  *conf = bl2 > 0 ? 1.f / (1.f + CONF_RES * best / bl2) : CONF_LABEL;
   if (fl2 > 0) ba = far, bl2 = fl2;
   if (bl2 > 0) {
     float m = nlo / sqrtf(bl2), m2 = nhi / sqrtf(bl2);
@@ -1008,6 +1050,100 @@ static float lin_slope(const float *lut, const float *c) {
   return lut[k + 1] - lut[k];
 }
 
+/* Weighted least-squares fit of alpha = a . I + b (I in linear light,
+ * 0..1) over the (2r+1)^2 window of pixel (x, y), with ridge eps on a:
+ * the colour-line model of closed-form matting / the guided filter. Zone
+ * pixels weigh their confidence zw, solid pixels outside the zone 1. A
+ * window of one alpha fits a = 0 exactly: no sums needed. */
+static void window_fit(const uint8_t *I, const float *lut, const uint8_t *alpha,
+                       const float *zw, int w, int h, int x, int y, int r,
+                       float eps, float *ab) {
+  /* Sums of at most 9 terms of 0..1: float is exact enough; the solve
+   * below is in double. */
+  float sw = 0, si[3] = {0}, sp = 0, sii[6] = {0}, sip[3] = {0};
+  double m[3], mp, c[6], cp[3], inv[6], det;
+  int x0 = PST_MAX(0, x - r), x1 = PST_MIN(w - 1, x + r);
+  int y0 = PST_MAX(0, y - r), y1 = PST_MIN(h - 1, y + r), same = 1;
+  uint8_t a0 = alpha[(size_t)y * w + x];
+  for (int yy = y0; yy <= y1 && same; yy++)
+    for (int xx = x0; xx <= x1 && same; xx++)
+      same = alpha[(size_t)yy * w + xx] == a0;
+  ab[0] = ab[1] = ab[2] = 0, ab[3] = a0 / 255.f;
+  if (same) return;
+  for (int yy = y0; yy <= y1; yy++)
+    for (int xx = x0; xx <= x1; xx++) {
+      size_t j = (size_t)yy * w + xx;
+      const uint8_t *px = I + j * 3;
+      float v[3] = {lut[px[0]], lut[px[1]], lut[px[2]]};
+      float q = zw[j] > 0 ? zw[j] : 1.f, p = alpha[j] * (1.f / 255);
+      float q0 = q * v[0], q1 = q * v[1], q2 = q * v[2];
+      sw += q, sp += q * p;
+      si[0] += q0, si[1] += q1, si[2] += q2;
+      sip[0] += q0 * p, sip[1] += q1 * p, sip[2] += q2 * p;
+      sii[0] += q0 * v[0], sii[1] += q0 * v[1], sii[2] += q0 * v[2];
+      sii[3] += q1 * v[1], sii[4] += q1 * v[2], sii[5] += q2 * v[2];
+    }
+  for (int k = 0; k < 3; k++)
+    m[k] = (double)si[k] / sw, cp[k] = (double)sip[k] / sw;
+  mp = (double)sp / sw;
+  for (int k = 0; k < 6; k++) c[k] = (double)sii[k] / sw;
+  c[0] += eps - m[0] * m[0], c[1] -= m[0] * m[1], c[2] -= m[0] * m[2];
+  c[3] += eps - m[1] * m[1], c[4] -= m[1] * m[2], c[5] += eps - m[2] * m[2];
+  for (int k = 0; k < 3; k++) cp[k] -= m[k] * mp;
+  inv[0] = c[3] * c[5] - c[4] * c[4], inv[1] = c[2] * c[4] - c[1] * c[5];
+  inv[2] = c[1] * c[4] - c[2] * c[3], inv[3] = c[0] * c[5] - c[2] * c[2];
+  inv[4] = c[1] * c[2] - c[0] * c[4], inv[5] = c[0] * c[3] - c[1] * c[1];
+  det = c[0] * inv[0] + c[1] * inv[1] + c[2] * inv[2];
+  if (!(fabs(det) > 1e-30)) {
+    ab[3] = (float)mp;
+    return;
+  }
+  ab[0] = (float)((inv[0] * cp[0] + inv[1] * cp[1] + inv[2] * cp[2]) / det);
+  ab[1] = (float)((inv[1] * cp[0] + inv[3] * cp[1] + inv[4] * cp[2]) / det);
+  ab[2] = (float)((inv[2] * cp[0] + inv[4] * cp[1] + inv[5] * cp[2]) / det);
+  ab[3] = (float)(mp - ab[0] * m[0] - ab[1] * m[1] - ab[2] * m[2]);
+}
+
+/* Neighbouring partial pixels of one edge see the same two colours, so
+ * their alphas lie on one linear function of the colour: fit it (weighted
+ * by each estimate's confidence) in every window touching the zone and
+ * average the fits, as the guided filter does, but only the zone's pixels
+ * take the result. `zw` holds the zone's weights (0 outside the zone). */
+static pst_err refine_zone(const uint8_t *I, const float *lut, int w, int h,
+                           const float *zw, uint8_t *alpha, int r, float eps) {
+  size_t n = (size_t)w * h;
+  uint8_t *done = calloc(n, 1), *src = malloc(n);
+  float *ab = malloc(n * 4 * sizeof *ab), lin[256];
+  pst_err err = PST_ERR_NOMEM;
+  if (!done || !src || !ab) goto out;
+  memcpy(src, alpha, n);
+  for (int i = 0; i < 256; i++) lin[i] = lut[i] * (1.f / 255);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t i = (size_t)y * w + x;
+      float s[4] = {0}, cnt = 0, q;
+      if (zw[i] <= 0) continue;
+      for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(h - 1, y + r); yy++)
+        for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r); xx++) {
+          size_t j = (size_t)yy * w + xx;
+          float *c = ab + j * 4;
+          if (!done[j]) window_fit(I, lin, src, zw, w, h, xx, yy, r, eps, c);
+          done[j] = 1;
+          for (int k = 0; k < 4; k++) s[k] += c[k];
+          cnt++;
+        }
+      q = s[3];
+      for (int k = 0; k < 3; k++) q += s[k] * lin[I[i * 3 + k]];
+      alpha[i] = (uint8_t)lrintf(255.f * PST_CLAMP(q / cnt, 0.f, 1.f));
+    }
+  err = PST_OK;
+out:
+  free(done);
+  free(src);
+  free(ab);
+  return err;
+}
+
 /* The matte at output resolution: hard from the cut away from its
  * boundary, from the two-colour model inside the edge zone. */
 static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
@@ -1015,6 +1151,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   size_t n = (size_t)s->w * s->h;
   uint8_t *zone = malloc(n), *Io = NULL;
   float *F = malloc(n * 3 * sizeof *F), *B = malloc(n * 3 * sizeof *B);
+  float *zw = calloc((size_t)ow * oh, sizeof *zw), *sd = malloc(n * sizeof *sd);
   const uint8_t *I = img->px;
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
   int cand[NCAND], nc = 0;
@@ -1029,7 +1166,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
     lut[i] = 255.f *
              (c <= 0.04045f ? c / 12.92f : powf((c + 0.055f) / 1.055f, 2.4f));
   }
-  if (!zone || !F || !B) goto out;
+  if (!zone || !F || !B || !zw || !sd) goto out;
   if (ow != img->width || oh != img->height) {
     float *tmp = malloc((size_t)ow * oh * 3 * sizeof *tmp);
     Io = malloc((size_t)ow * oh * 3);
@@ -1045,6 +1182,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   }
   edge_zone(s, zone);
   if ((err = local_colours(s, zone, F, B))) goto out;
+  wall_spread(s, zone, sd);
   for (int y = 0; y < oh; y++) {
     double fy = (y + 0.5) * ky - 0.5;
     int cy = PST_MIN(s->h - 1, (int)((y + 0.5) * ky));
@@ -1052,7 +1190,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       double fx = (x + 0.5) * kx - 0.5;
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
-      float f[3], b[3], lbl, il[3], ii[3], nlo, nhi;
+      float f[3], b[3], lbl, il[3], nlo, nhi;
       if (!zone[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
         continue;
@@ -1066,19 +1204,22 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       bilin3(B, s->w, s->h, fx, fy, b);
       /* The noise allowances are sRGB codes: in linear light they scale
        * with the curve's slope at the wall (person) colour. */
-      nlo = s->noise_lo * lin_slope(lut, b),
+      nlo = PST_MAX(s->noise_lo, PST_MIN(WALL_SD_MAX, WALL_SD_K * sd[ci])) *
+            lin_slope(lut, b),
       nhi = s->noise_hi * lin_slope(lut, f);
       to_lin(lut, f, cf);
       to_lin(lut, b, b);
-      for (int c = 0; c < 3; c++) ii[c] = I[oi * 3 + c];
-      to_lin(lut, ii, il);
+      for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
       lbl = label_at(s, fx, fy);
       alpha[oi] = (uint8_t)lrintf(
-          255.f * two_colour_alpha(il, b, cf, nc + 1, lbl, nlo, nhi));
+          255.f * two_colour_alpha(il, b, cf, nc + 1, lbl, nlo, nhi, &zw[oi]));
+      zw[oi] = PST_MAX(zw[oi], 1e-3f);
     }
   }
-  err = PST_OK;
+  err = refine_zone(I, lut, ow, oh, zw, alpha, REFINE_R, REFINE_EPS);
 out:
+  free(sd);
+  free(zw);
   free(zone);
   free(Io);
   free(F);

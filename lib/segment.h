@@ -7,7 +7,8 @@
  * output resolution in a narrow band around the cut's boundary from a local
  * two-colour model in linear light (alpha = position of the pixel on the line
  * from the local wall colour to a local person colour the pixel lines up
- * with). Without an output
+ * with), smoothed by a confidence-weighted local linear fit of alpha to the
+ * colour (guided-filter style) over the band's pixels. Without an output
  * size (the fast check) the cut is coarser and cheaper (<= 96 px, 3
  * colour components, one pass, 4-connected) and only its labels come back.
  * pst__composite puts the person on a new background and removes the old
@@ -52,7 +53,9 @@ void pst__matte_free(pst__matte *m) PST_HIDDEN;
  * *out (a new image). Edge pixels are decontaminated: the old background's
  * colour B, estimated from nearby pixels of alpha 0, is taken out
  * (F = (I - (1-a)B)/a) before the new one is blended in, so no fringe of the
- * old wall survives. Errors: PST_ERR_ARG (sizes differ), PST_ERR_NOMEM. */
+ * old wall survives; both steps in linear light, where a photo's edge pixels
+ * are blends (the alpha is physical coverage). Errors: PST_ERR_ARG (sizes
+ * differ), PST_ERR_NOMEM. */
 pst_err pst__composite(const pst_image *fg, const pst__matte *m, pst_rgb bg,
                        pst_image **out) PST_HIDDEN;
 
