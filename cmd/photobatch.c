@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,10 +325,24 @@ static void cleanup(batch *b) {
   pst_profile_destroy(b->prof);
 }
 
+/* Every worker allocates and frees decoded pictures for each file. With
+ * glibc's defaults a large buffer is a fresh mmap whose pages fault in and
+ * are zeroed again for every file, and each munmap holds up the other
+ * workers' page faults. Large buffers come from the heap and stay there
+ * once freed. Over five make-bench pairs (200 files), CPU per image at -j2
+ * was 1.01x that at -j1 with this and 1.09x without. */
+static void keep_freed_memory(void) {
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 int main(int argc, char **argv) {
   batch_opts o;
   batch b;
   int rc;
+  keep_freed_memory();
   if (argc > 1 && !strcmp(argv[1], "merge"))
     return batch_merge_main(argc - 1, argv + 1);
   if ((rc = parse(argc, argv, &o)))
