@@ -896,7 +896,8 @@ static void batch_cascade(const scan_ctx *s, const uint32_t *p,
 static void eval_windows(const scan_ctx *s, int y, int x, int n, int skip0,
                          int *passed) {
   const level_buf *lb = s->lb;
-  const uint32_t *row = lb->sum + (size_t)y * lb->stride;
+  /* With step 2 only the split integral (dsum) exists: sum is NULL. */
+  const uint32_t *row = lb->sum ? lb->sum + (size_t)y * lb->stride : NULL;
   int nw = s->c->width - 2, nh = s->c->height - 2, alive = 0;
   float norm4[4] = {0.f, 0.f, 0.f, 0.f};
 #ifdef FACE_SIMD
