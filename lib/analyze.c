@@ -70,12 +70,7 @@ typedef struct grid {
   uint8_t *person; /* per cell: inside the person prior (person_mask) */
 } grid;
 
-static void lin_init(lin_table *t) {
-  for (int i = 0; i < 256; i++) {
-    double c = i / 255.0;
-    t->v[i] = (float)(c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4));
-  }
-}
+static void lin_init(lin_table *t) { pst__srgb_linear_table(t->v); }
 
 static double lin_at(const lin_table *t, double c) {
   int i = (int)c;

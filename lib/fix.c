@@ -584,11 +584,11 @@ static pst_err replace_background(fix_ctx *c) {
 /* sRGB value (0..1) of a grey of lightness L*. */
 static double lstar_to_srgb(double l) {
   double y = l > 8 ? pow((l + 16) / 116, 3) : l / 903.3;
-  return y <= 0.0031308 ? 12.92 * y : 1.055 * pow(y, 1 / 2.4) - 0.055;
+  return pst__linear_to_srgb(y);
 }
 
 static double srgb_to_lstar(double v) {
-  double y = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+  double y = pst__srgb_to_linear(v);
   return y > 0.008856 ? 116 * cbrt(y) - 16 : 903.3 * y;
 }
 

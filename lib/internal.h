@@ -46,6 +46,12 @@ pst_err pst__image_luma(const pst_image *img, pst_plane *out) PST_HIDDEN;
 pst_err pst__fail(pst_errinfo *e, pst_err code, const char *fmt, ...) PST_HIDDEN
     __attribute__((format(printf, 3, 4)));
 
+/* The sRGB transfer curve (IEC 61966-2-1), values 0..1, and its table
+ * for 8-bit codes: t[v] = linear light of code v. */
+double pst__srgb_to_linear(double c) PST_HIDDEN;
+double pst__linear_to_srgb(double l) PST_HIDDEN;
+void pst__srgb_linear_table(float t[256]) PST_HIDDEN;
+
 /* ---- file.c ---- */
 /* Read a whole regular file (refusing directories, FIFOs, devices, and files
  * over max_bytes) into a malloc'd buffer. */

@@ -179,16 +179,10 @@ typedef struct lin_tabs {
 } lin_tabs;
 
 static void make_lin_tabs(lin_tabs *t) {
-  for (int i = 0; i < 256; i++) {
-    float c = i / 255.f;
-    t->to_lin[i] =
-        c <= 0.04045f ? c / 12.92f : powf((c + 0.055f) / 1.055f, 2.4f);
-  }
+  pst__srgb_linear_table(t->to_lin);
   for (int i = 0; i <= LIN_STEPS; i++) {
-    float l = (float)i / LIN_STEPS;
-    float c =
-        l <= 0.0031308f ? 12.92f * l : 1.055f * powf(l, 1 / 2.4f) - 0.055f;
-    t->to_srgb[i] = (uint8_t)lrintf(PST_CLAMP(c, 0.f, 1.f) * 255.f);
+    double c = pst__linear_to_srgb((double)i / LIN_STEPS);
+    t->to_srgb[i] = (uint8_t)lrint(PST_CLAMP(c, 0.0, 1.0) * 255.0);
   }
 }
 

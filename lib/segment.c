@@ -1161,11 +1161,8 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   /* The composite is a blend in linear light (a photo's edge pixels mix
    * light, not sRGB codes): unmix there. In sRGB codes, dark hair on a
    * light wall reads ~0.3 where it covers half the pixel. */
-  for (int i = 0; i < 256; i++) {
-    float c = i / 255.f;
-    lut[i] = 255.f *
-             (c <= 0.04045f ? c / 12.92f : powf((c + 0.055f) / 1.055f, 2.4f));
-  }
+  pst__srgb_linear_table(lut);
+  for (int i = 0; i < 256; i++) lut[i] *= 255.f;
   if (!zone || !F || !B || !zw || !sd) goto out;
   if (ow != img->width || oh != img->height) {
     float *tmp = malloc((size_t)ow * oh * 3 * sizeof *tmp);

@@ -1,6 +1,7 @@
 /* Errors, version, language and memory helpers shared by every module. */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,4 +44,16 @@ pst_err pst__fail(pst_errinfo *e, pst_err code, const char *fmt, ...) {
     va_end(ap);
   }
   return code;
+}
+
+double pst__srgb_to_linear(double c) {
+  return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+double pst__linear_to_srgb(double l) {
+  return l <= 0.0031308 ? 12.92 * l : 1.055 * pow(l, 1 / 2.4) - 0.055;
+}
+
+void pst__srgb_linear_table(float t[256]) {
+  for (int i = 0; i < 256; i++) t[i] = (float)pst__srgb_to_linear(i / 255.0);
 }
