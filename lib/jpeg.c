@@ -210,6 +210,12 @@ static void cmyk_to_rgb(const uint8_t *s, uint8_t *d, int n, int inverted) {
   }
 }
 
+/* Rows handed to libjpeg per call. One at a time makes the merged (h2v2)
+ * upsampler decode each pair of rows into its spare row and copy one out:
+ * 20% slower than the fancy upsampler it is meant to beat (480x640 photo:
+ * 1.05 against 0.89 ms; 0.80 ms when it gets 2 rows or more). */
+enum { ROWS_PER_READ = 16 };
+
 static void read_pixels(jctx *x) {
   j_decompress_ptr d = &x->d;
   int cmyk = d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK;
@@ -228,12 +234,19 @@ static void read_pixels(jctx *x) {
     longjmp(x->jb, 1);
   }
   while (d->output_scanline < d->output_height) {
-    uint8_t *dst =
-        x->img->px + (size_t)d->output_scanline * d->output_width * 3;
-    JSAMPROW row = cmyk ? x->row : dst;
-    if (jpeg_read_scanlines(d, &row, 1) != 1) break;
-    if (cmyk)
+    size_t stride = (size_t)d->output_width * 3;
+    uint8_t *dst = x->img->px + (size_t)d->output_scanline * stride;
+    JSAMPROW rows[ROWS_PER_READ];
+    JDIMENSION n =
+        PST_MIN(ROWS_PER_READ, d->output_height - d->output_scanline);
+    if (cmyk) {
+      rows[0] = x->row;
+      if (jpeg_read_scanlines(d, rows, 1) != 1) break;
       cmyk_to_rgb(x->row, dst, (int)d->output_width, d->saw_Adobe_marker);
+      continue;
+    }
+    for (JDIMENSION k = 0; k < n; k++) rows[k] = dst + k * stride;
+    if (jpeg_read_scanlines(d, rows, n) == 0) break;
   }
   jpeg_finish_decompress(d);
   x->info->scans = d->input_scan_number;
