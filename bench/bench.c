@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCHES 7
-#define BATCH_SECONDS 0.15
+#define BATCHES 21
+#define BATCH_SECONDS 0.05
 
 typedef struct bench_ctx {
   const char *path;
@@ -154,7 +154,9 @@ static double time_batch(bench_row *row, bench_ctx *c, long n) {
  * rounds; each row keeps its median. A slow moment of a shared (virtual)
  * machine then falls on every row alike, and the ratios hold: measured one
  * row after the other, the full check moved from 2.8x to 3.4x the floor
- * between runs of the same binary. Up to 8 rows. */
+ * between runs of the same binary. This VM also has slow spells of a
+ * second or more (the same loop 40% slower): 21 short rounds rather than
+ * 7 longer ones spread a spell over every row. Up to 8 rows. */
 static int measure_rows(bench_row *rows, int nrows, bench_ctx *c) {
   double t[8][BATCHES];
   long n[8];

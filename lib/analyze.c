@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Landmark ratios measured on the 55 London/Canada photos with WebMorph
  * templates (tests/truth.c geometry against this detector and eye finder;
@@ -205,6 +208,83 @@ static inline uint32_t luma_of(const uint8_t *p) {
   return 77u * p[0] + 150u * p[1] + 29u * p[2];
 }
 
+/* One cell's share of a block row: rows p and q, the 4 samples of each
+ * (pixels 0, 2, 4, 6) into the cell's sums c and the two 4x4 blocks' grey
+ * levels o. */
+static inline void cell4_scalar(const uint8_t *p, const uint8_t *q, uint32_t *c,
+                                uint8_t *o) {
+  uint32_t sl = 0, sll = 0, lv[8];
+  /* Grey levels first, channel sums after: together the compiler keeps
+   * every byte alive to the end and runs out of registers. */
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; k++) {
+    lv[2 * k] = luma_of(p + 6 * k), lv[2 * k + 1] = luma_of(q + 6 * k);
+    sl += (lv[2 * k] >> 8) + (lv[2 * k + 1] >> 8);
+    sll += (lv[2 * k] >> 8) * (lv[2 * k] >> 8) +
+           (lv[2 * k + 1] >> 8) * (lv[2 * k + 1] >> 8);
+  }
+  o[0] = (uint8_t)((lv[0] + lv[1] + lv[2] + lv[3]) / 1024u);
+  o[1] = (uint8_t)((lv[4] + lv[5] + lv[6] + lv[7]) / 1024u);
+  c[3] += sl, c[4] += sll;
+  for (int k = 0; k < 3; k++)
+    c[k] += (uint32_t)p[k] + p[k + 6] + p[k + 12] + p[k + 18] + q[k] +
+            q[k + 6] + q[k + 12] + q[k + 18];
+}
+
+#if defined(__SSE2__)
+/* The 4 samples of a cell row (pixels 0, 2, 4, 6), 4 bytes each (R, G, B
+ * and the next pixel's R, which gets weight 0). */
+static inline __m128i samples4(const uint8_t *p) {
+  int32_t w[4];
+  memcpy(&w[0], p, 4), memcpy(&w[1], p + 6, 4);
+  memcpy(&w[2], p + 12, 4), memcpy(&w[3], p + 18, 4);
+  return _mm_loadu_si128((const __m128i *)(const void *)w);
+}
+
+/* Grey level (x 256) of each 4-byte sample of v, as 4 int32 lanes. */
+static inline __m128i luma4(__m128i v) {
+  const __m128i z = _mm_setzero_si128(),
+                w = _mm_set1_epi64x(0x0000001d0096004dLL);
+  __m128i lo = _mm_madd_epi16(_mm_unpacklo_epi8(v, z), w);
+  __m128i hi = _mm_madd_epi16(_mm_unpackhi_epi8(v, z), w);
+  __m128 a = _mm_castsi128_ps(lo), b = _mm_castsi128_ps(hi);
+  return _mm_add_epi32(_mm_castps_si128(_mm_shuffle_ps(a, b, 0x88)),
+                       _mm_castps_si128(_mm_shuffle_ps(a, b, 0xdd)));
+}
+
+static inline uint32_t hsum4(__m128i v) {
+  v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
+  v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));
+  return (uint32_t)_mm_cvtsi128_si32(v);
+}
+
+/* cell4_scalar in SSE2, the same integer sums: a third of the
+ * instructions (check of a 480x640 photo: 22.8 M -> 21.7 M). */
+static inline void cell4_sse2(const uint8_t *p, const uint8_t *q, uint32_t *c,
+                              uint8_t *o) {
+  const __m128i z = _mm_setzero_si128();
+  __m128i s = samples4(p), t = samples4(q);
+  __m128i ls = luma4(s), lt = luma4(t), v = _mm_add_epi32(ls, lt);
+  /* grey levels 0..255 as 16 bits: sums and squares in one madd each */
+  __m128i g = _mm_packs_epi32(_mm_srli_epi32(ls, 8), _mm_srli_epi32(lt, 8));
+  __m128i ch = _mm_add_epi16(
+      _mm_add_epi16(_mm_unpacklo_epi8(s, z), _mm_unpackhi_epi8(s, z)),
+      _mm_add_epi16(_mm_unpacklo_epi8(t, z), _mm_unpackhi_epi8(t, z)));
+  ch = _mm_add_epi16(ch, _mm_srli_si128(ch, 8));
+  c[0] += (uint32_t)_mm_extract_epi16(ch, 0);
+  c[1] += (uint32_t)_mm_extract_epi16(ch, 1);
+  c[2] += (uint32_t)_mm_extract_epi16(ch, 2);
+  c[3] += hsum4(_mm_madd_epi16(g, _mm_set1_epi16(1)));
+  c[4] += hsum4(_mm_madd_epi16(g, g));
+  v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));
+  o[0] = (uint8_t)((uint32_t)_mm_cvtsi128_si32(v) / 1024u);
+  o[1] = (uint8_t)((uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(v, 8)) / 1024u);
+}
+#define CELL4 cell4_sse2
+#else
+#define CELL4 cell4_scalar
+#endif
+
 /* The pass for d = 4 read at every other pixel of every other row, one
  * block row (4 picture rows, 2 of them read) at a time: an 8 px cell holds
  * two whole 4x4 blocks of 2x2 samples, so both block sums and the cell's
@@ -217,25 +297,7 @@ static void block_row4(const pst_image *img, pixel_pass *pp, uint8_t *o,
   int full = img->width / PST__CELL;
   for (int cx = 0; cx < full; cx++) {
     const uint8_t *p = r0 + 24 * cx, *q = r1 + 24 * cx;
-    uint32_t *c = pp->cacc + 5 * cx, a = 0, b = 0, sl = 0, sll = 0;
-    uint32_t lv[8];
-    /* Grey levels first, channel sums after: together the compiler keeps
-     * every byte alive to the end and runs out of registers. */
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; k++) {
-      lv[2 * k] = luma_of(p + 6 * k), lv[2 * k + 1] = luma_of(q + 6 * k);
-      sl += (lv[2 * k] >> 8) + (lv[2 * k + 1] >> 8);
-      sll += (lv[2 * k] >> 8) * (lv[2 * k] >> 8) +
-             (lv[2 * k + 1] >> 8) * (lv[2 * k + 1] >> 8);
-    }
-    a = lv[0] + lv[1] + lv[2] + lv[3];
-    b = lv[4] + lv[5] + lv[6] + lv[7];
-    o[2 * cx] = (uint8_t)(a / 1024u);
-    o[2 * cx + 1] = (uint8_t)(b / 1024u);
-    c[3] += sl, c[4] += sll;
-    for (int k = 0; k < 3; k++)
-      c[k] += (uint32_t)p[k] + p[k + 6] + p[k + 12] + p[k + 18] + q[k] +
-              q[k + 6] + q[k + 12] + q[k + 18];
+    CELL4(p, q, pp->cacc + 5 * cx, o + 2 * cx);
   }
   if (full * PST__CELL < img->width) {
     /* The last, narrower cell: its blocks may or may not be in the plane. */
