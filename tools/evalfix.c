@@ -49,8 +49,12 @@ typedef struct score {
   double b_soft, b_hin, b_hout, b_sgn,
       b_shard; /* band error split: see measure() */
   /* Band pixels by true alpha (10 bins): count, sum of ours, sum |err|,
-   * count ours == 0, ours == 255 (env EVALFIX_HIST). */
+   * count ours == 0, ours == 255 (env EVALFIX_HIST, which also prints the
+   * error by distance from the true edge). */
   double hist[10][5];
+  /* Band pixels by signed distance to the true edge (0..10 inside, then
+   * 0..10 outside): count, sum |err|, sum |err| where ours is solid. */
+  double dist[22][4];
   char reason[64];
 } score;
 
@@ -197,6 +201,9 @@ static void measure(const float *t, const uint8_t *known, const uint8_t *m,
       sc->hist[hb][0] += 1, sc->hist[hb][1] += m[i] / 255.0;
       sc->hist[hb][2] += e, sc->hist[hb][3] += m[i] == 0;
       sc->hist[hb][4] += m[i] == 255;
+      hb = tb ? 11 + d[i] : d[i];
+      sc->dist[hb][0] += 1, sc->dist[hb][1] += e;
+      sc->dist[hb][2] += (m[i] == 0) * e, sc->dist[hb][3] += (m[i] == 255) * e;
       if (t[i] > 0.05f && t[i] < 0.95f)
         bs += e, sg += m[i] / 255.0 - t[i],
             sh += (m[i] == 0 || m[i] == 255) * e;
@@ -318,6 +325,21 @@ static void summary(const char *label, const row *rows, const score *sc, int n,
   printf("\n");
 }
 
+/* Diagnostic: how far from the true edge the band error sits. */
+static void print_dist(const score *sc, int n, double terr) {
+  double h[22][4];
+  memset(h, 0, sizeof h);
+  for (int i = 0; i < n; i++)
+    for (int b = 0; b < 22; b++)
+      for (int j = 0; j < 4; j++) h[b][j] += sc[i].dist[b][j];
+  printf("edge dist   |err|  err share  (ours 0, ours 255 share)\n");
+  for (int b = 0; b < 22; b++) {
+    double c = h[b][0] > 0 ? h[b][0] : 1;
+    printf("%s %2d      %5.3f   %5.3f   %5.3f %5.3f\n", b < 11 ? "in " : "out",
+           b % 11, h[b][1] / c, h[b][1] / terr, h[b][2] / terr, h[b][3] / terr);
+  }
+}
+
 /* Diagnostic: where in true alpha the band error sits, over all files. */
 static void print_hist(const score *sc, int n) {
   double h[10][5];
@@ -334,6 +356,7 @@ static void print_hist(const score *sc, int n) {
            b / 10.0, (b + 1) / 10.0, h[b][0] / tot, h[b][1] / c, h[b][2] / c,
            h[b][2] / terr, h[b][3] / c, h[b][4] / c);
   }
+  print_dist(sc, n, terr);
 }
 
 static int read_manifest(const char *dir, row *rows) {
