@@ -56,6 +56,22 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define SHOULDER_MAHA 10.f
 #define SHOULDER_LOW 1.2
 #define BLEND_RGB 12.f
+/* Pale shoulders (pale_shoulders, calibrated on the quality set's white
+ * wall, stable within +-50% of each value): the shoulder line starts
+ * PALE_NECK ed out from the face centre, pays PALE_DEPTH per row below
+ * the chin (the top edge, not a fold under it) and counts when its mean
+ * colour step (RGB, summed over the channels) is PALE_STEP or more. Wall
+ * is within PALE_WALL (RGB distance) of the wall's colour, a pale shirt
+ * within PALE_SHIRT; pale pixels PALE_SURE working pixels or more from
+ * the line are settled, and their matte is the cut's label sharpened by
+ * PALE_RAMP (a bilinear label ramps over the whole upsampling step). */
+#define PALE_NECK 0.9
+#define PALE_STEP 4.f
+#define PALE_DEPTH 1.f
+#define PALE_WALL 15.f
+#define PALE_SHIRT 40.f
+#define PALE_SURE 2.0
+#define PALE_RAMP 3.f
 
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
@@ -70,6 +86,9 @@ typedef struct seg {
   uint8_t *tri; /* trimap */
   float *prior; /* P(person) from the shape model */
   uint8_t *lab; /* 1 person */
+  /* 1 where a pale shirt meets a wall of its colour (pale_shoulders):
+   * there the colour term never outweighs the shoulder line's prior. */
+  uint8_t *pale;
   geom g;
   float noise_lo, noise_hi;
   /* Effort: mixture components, cut iterations, 4- instead of 8-connected
@@ -687,8 +706,11 @@ static void set_tlinks(const seg *s, bk *g, const gmm *fg, const gmm *bg) {
       g->tr[p] = -CAP_INF;
       continue;
     }
-    dfg = -gmm_ll(fg, x) - log(s->prior[p]);
-    dbg = -gmm_ll(bg, x) - log(1 - s->prior[p]);
+    dfg = -gmm_ll(fg, x);
+    dbg = -gmm_ll(bg, x);
+    if (s->pale && s->pale[p]) dfg = dbg;
+    dfg -= log(s->prior[p]);
+    dbg -= log(1 - s->prior[p]);
     v = PST_CLAMP((dbg - dfg) * CAP_SCALE, -CAP_INF / 2, CAP_INF / 2);
     g->tr[p] = (int32_t)lrint(v);
   }
@@ -827,6 +849,152 @@ static void neck_to_wall(seg *s, const gmm *fg, const gmm *bg) {
     }
 }
 
+/* Vertical colour step at (x, y): rows y, y+1 against y-2, y-1. */
+static float step_at(const seg *s, int x, int y) {
+  const float *a = s->rgb + ((size_t)y * s->w + x) * 3;
+  size_t r = (size_t)s->w * 3;
+  float e = 0;
+  for (int c = 0; c < 3; c++)
+    e += fabsf(a[c] + a[r + c] - a[c - r] - a[c - 2 * r]) / 2;
+  return e;
+}
+
+static float rgb_dist(const float *a, const float *b) {
+  return sqrtf((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+               (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* A step counts for the shoulder's top only with wall above it: not the
+ * collar (skin above) nor a fold (shaded shirt above). */
+static float edge_score(const seg *s, int x, int y, const float *ref) {
+  const float *a = s->rgb + ((size_t)y * s->w + x) * 3;
+  size_t r = (size_t)s->w * 3;
+  if (rgb_dist(a - r, ref) >= PALE_WALL ||
+      rgb_dist(a - 2 * r, ref) >= PALE_WALL)
+    return 0;
+  return step_at(s, x, y);
+}
+
+/* The top edge of one shoulder, column by column outward from the neck:
+ * the path of strongest vertical colour step, less PALE_DEPTH a row, that
+ * never rises outward and falls at most 2 rows a column (dynamic
+ * programming), into `line` (untouched outside the columns searched). Its
+ * mean step; 0 when there is no room for one, -1 out of memory. */
+static float shoulder_path(const seg *s, int side, const float *ref,
+                           float *line) {
+  const geom *g = &s->g;
+  int dir = side ? 1 : -1, x0 = (int)(g->cx + dir * PALE_NECK * g->ed);
+  int y0 = PST_MAX(2, (int)(g->chin + 0.1 * g->ed)), y1 = s->h - 2;
+  int ncol = side ? s->w - x0 : x0 + 1, nrow = y1 - y0 + 1, best = 0;
+  float *sc = NULL, mean = 0;
+  int16_t *from = NULL;
+  if (ncol < 4 || nrow < 4 || x0 < 0 || x0 >= s->w) return 0;
+  sc = malloc((size_t)ncol * nrow * sizeof *sc);
+  from = malloc((size_t)ncol * nrow * sizeof *from);
+  if (!sc || !from) {
+    mean = -1;
+    goto out;
+  }
+  for (int k = 0; k < ncol; k++) {
+    int x = x0 + dir * k;
+    for (int j = 0; j < nrow; j++) {
+      float prev = 0;
+      int arg = j;
+      if (k > 0)
+        for (int d = 0; d <= 2 && j - d >= 0; d++) {
+          float v = sc[(size_t)(k - 1) * nrow + j - d];
+          if (d == 0 || v > prev) prev = v, arg = j - d;
+        }
+      sc[(size_t)k * nrow + j] =
+          prev + edge_score(s, x, y0 + j, ref) - PALE_DEPTH * j;
+      from[(size_t)k * nrow + j] = (int16_t)arg;
+    }
+  }
+  for (int j = 1; j < nrow; j++)
+    if (sc[(size_t)(ncol - 1) * nrow + j] >
+        sc[(size_t)(ncol - 1) * nrow + best])
+      best = j;
+  for (int k = ncol - 1; k >= 0; k--) {
+    line[x0 + dir * k] = (float)(y0 + best);
+    mean += edge_score(s, x0 + dir * k, y0 + best, ref) / ncol;
+    best = from[(size_t)k * nrow + best];
+  }
+out:
+  free(sc);
+  free(from);
+  return mean;
+}
+
+/* The wall's colour: the mean of the sure wall above the eyes. */
+static int wall_colour(const seg *s, float *ref) {
+  double sum[3] = {0, 0, 0}, n = 0;
+  for (int y = 0; y < PST_MIN(s->h, (int)s->g.ey); y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (s->tri[i] != T_BG) continue;
+      for (int c = 0; c < 3; c++) sum[c] += s->rgb[i * 3 + c];
+      n++;
+    }
+  for (int c = 0; c < 3; c++) ref[c] = (float)(sum[c] / (n > 0 ? n : 1));
+  return n >= 20;
+}
+
+/* A pale shirt on a wall of its colour (white on white) gives the cut no
+ * colour to go by, and the shape model's straight shoulders end the shirt
+ * in a flat line or lose it (the cut's smoothness term then draws the
+ * shortest line). Where the wall comes down to the shoulder line that
+ * shoulder_path finds and a shirt of nearly the wall's colour starts
+ * there, that line sets the prior below the chin on its side, and `pale`
+ * marks the pixels of the wall's colour there: set_tlinks gives them no
+ * colour term and band_matte no unmixing. */
+static pst_err pale_shoulders(seg *s) {
+  const geom *g = &s->g;
+  float *line = NULL, ref[3];
+  pst_err err = PST_ERR_NOMEM;
+  if (!wall_colour(s, ref)) return PST_OK;
+  if (!(line = malloc((size_t)s->w * sizeof *line))) return err;
+  for (int x = 0; x < s->w; x++) line[x] = -1;
+  for (int side = 0; side < 2; side++) {
+    int n = 0, wall = 0, shirt = 0;
+    float step = shoulder_path(s, side, ref, line);
+    if (step < 0) goto out;
+    for (int x = 0; x < s->w; x++) {
+      int y = (int)line[x];
+      if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
+        continue;
+      n++;
+      wall +=
+          rgb_dist(s->rgb + ((size_t)(y - 2) * s->w + x) * 3, ref) < PALE_WALL;
+      shirt +=
+          rgb_dist(s->rgb + ((size_t)(y + 3) * s->w + x) * 3, ref) < PALE_SHIRT;
+    }
+    /* The wall goes down to the line and a shirt of nearly its colour
+     * starts there, along most of the shoulder. */
+    if (step < PALE_STEP || n < 4 || wall * 5 < n * 4 || shirt * 2 < n)
+      continue;
+    if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1))) goto out;
+    for (int x = 0; x < s->w; x++) {
+      if (line[x] < 0 || (x + 0.5 > g->cx) != side) continue;
+      for (int y = PST_MAX(0, (int)(g->chin + 0.1 * g->ed)); y < s->h; y++) {
+        size_t i = (size_t)y * s->w + x;
+        double d = line[x] - (y + 0.5) + 0.5;
+        if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
+        s->prior[i] = (float)(0.08 + 0.84 / (1 + exp(d / 0.75)));
+        s->tri[i] = d < 0 ? T_PFG : T_PBG;
+        s->pale[i] = rgb_dist(s->rgb + i * 3, ref) < PALE_SHIRT;
+        /* Away from the line a pale pixel's side is settled: on one
+         * colour the cut's smoothness term would otherwise draw the
+         * shortest line, a flat one. */
+        if (s->pale[i] && fabs(d) >= PALE_SURE) s->tri[i] = d < 0 ? T_FG : T_BG;
+      }
+    }
+  }
+  err = PST_OK;
+out:
+  free(line);
+  return err;
+}
+
 static pst_err graph_cut(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *comp = calloc(n, 1), *sel = calloc(n, 1);
@@ -850,6 +1018,7 @@ static pst_err graph_cut(seg *s) {
     gmm_fit(&bg, s, sel, comp, 1);
   }
   if (fg.k && bg.k) neck_to_wall(s, &fg, &bg);
+  if (fg.k && bg.k && (err = pale_shoulders(s))) goto out;
   if (!fg.k || !bg.k) {
     /* Nothing to learn colours from (tiny or degenerate input): the shape
      * prior alone decides. */
@@ -1192,6 +1361,15 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         alpha[oi] = s->lab[ci] ? 255 : 0;
         continue;
       }
+      if (s->pale && s->pale[ci]) {
+        /* Shirt and wall of one colour: unmixing reads noise, so the
+         * edge is the cut's line, smoothed. */
+        float t = PST_CLAMP((label_at(s, fx, fy) - 0.5f) * PALE_RAMP + 0.5f,
+                            0.f, 1.f);
+        alpha[oi] = (uint8_t)lrintf(255.f * t);
+        zw[oi] = CONF_LABEL;
+        continue;
+      }
       if (ci != last) {
         nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
         for (int k = 0; k < nc; k++)
@@ -1355,6 +1533,7 @@ out:
   free(s.tri);
   free(s.lab);
   free(s.prior);
+  free(s.pale);
   if (err) pst__matte_free(out);
   return err;
 }
