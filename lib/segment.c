@@ -57,7 +57,7 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define SHOULDER_LOW 1.2
 #define BLEND_RGB 12.f
 /* Pale shoulders (pale_shoulders, calibrated on the quality set's white
- * wall, stable within +-50% of each value): the shoulder line starts
+ * wall and check_segment's half-size composites): the shoulder line starts
  * PALE_NECK ed out from the face centre, pays PALE_DEPTH per row below
  * the chin (the top edge, not a fold under it) and counts when its mean
  * colour step (RGB, summed over the channels) is PALE_STEP or more. Wall
@@ -67,7 +67,7 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * PALE_RAMP (a bilinear label ramps over the whole upsampling step). */
 #define PALE_NECK 0.9
 #define PALE_STEP 4.f
-#define PALE_DEPTH 1.f
+#define PALE_DEPTH 0.85f
 #define PALE_WALL 15.f
 #define PALE_SHIRT 40.f
 #define PALE_SURE 2.0
@@ -89,6 +89,7 @@ typedef struct seg {
   /* 1 where a pale shirt meets a wall of its colour (pale_shoulders):
    * there the colour term never outweighs the shoulder line's prior. */
   uint8_t *pale;
+  float *sline; /* per column the shoulder line's first shirt row, or -1 */
   geom g;
   float noise_lo, noise_hi;
   /* Effort: mixture components, cut iterations, 4- instead of 8-connected
@@ -915,8 +916,18 @@ static float shoulder_path(const seg *s, int side, const float *ref,
         sc[(size_t)(ncol - 1) * nrow + best])
       best = j;
   for (int k = ncol - 1; k >= 0; k--) {
-    line[x0 + dir * k] = (float)(y0 + best);
-    mean += edge_score(s, x0 + dir * k, y0 + best, ref) / ncol;
+    int x = x0 + dir * k, y = y0 + best;
+    float e = edge_score(s, x, y, ref), a = 0, b = 0, den;
+    /* Sub-row position from the steps of the rows either side. */
+    if (y - 1 >= y0 && y + 1 <= y1) {
+      a = edge_score(s, x, y - 1, ref), b = edge_score(s, x, y + 1, ref);
+      den = a - 2 * e + b;
+      line[x] = (float)y +
+                (den < 0 ? PST_CLAMP(0.5f * (a - b) / den, -0.5f, 0.5f) : 0.f);
+    } else {
+      line[x] = (float)y;
+    }
+    mean += e / ncol;
     best = from[(size_t)k * nrow + best];
   }
 out:
@@ -953,7 +964,8 @@ static pst_err pale_shoulders(seg *s) {
   pst_err err = PST_ERR_NOMEM;
   if (!wall_colour(s, ref)) return PST_OK;
   if (!(line = malloc((size_t)s->w * sizeof *line))) return err;
-  for (int x = 0; x < s->w; x++) line[x] = -1;
+  if (!(s->sline = malloc((size_t)s->w * sizeof *s->sline))) goto out;
+  for (int x = 0; x < s->w; x++) line[x] = s->sline[x] = -1;
   for (int side = 0; side < 2; side++) {
     int n = 0, wall = 0, shirt = 0;
     float step = shoulder_path(s, side, ref, line);
@@ -975,6 +987,7 @@ static pst_err pale_shoulders(seg *s) {
     if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1))) goto out;
     for (int x = 0; x < s->w; x++) {
       if (line[x] < 0 || (x + 0.5 > g->cx) != side) continue;
+      s->sline[x] = line[x];
       for (int y = PST_MAX(0, (int)(g->chin + 0.1 * g->ed)); y < s->h; y++) {
         size_t i = (size_t)y * s->w + x;
         double d = line[x] - (y + 0.5) + 0.5;
@@ -1315,6 +1328,24 @@ out:
 
 /* The matte at output resolution: hard from the cut away from its
  * boundary, from the two-colour model inside the edge zone. */
+/* Alpha of a pale pixel at working coordinates (fx, fy) (pixel centres
+ * at integers), one output pixel being `step` working pixels tall: a one
+ * output pixel ramp across the shoulder line, linear between column
+ * centres; the cut's label, sharpened, where no line was drawn or it is
+ * more than PALE_SURE away. */
+static float pale_alpha(const seg *s, double fx, double fy, double step) {
+  int x0 = PST_CLAMP((int)floor(fx), 0, s->w - 1),
+      x1 = PST_MIN(x0 + 1, s->w - 1);
+  double t = PST_CLAMP(fx - x0, 0.0, 1.0), edge;
+  if (s->sline && s->sline[x0] >= 0 && s->sline[x1] >= 0) {
+    /* the edge lies between row line - 1 and row line */
+    edge = (1 - t) * s->sline[x0] + t * s->sline[x1] - 0.5;
+    if (fabs(fy - edge) < PALE_SURE)
+      return (float)PST_CLAMP((fy - edge) / step + 0.5, 0.0, 1.0);
+  }
+  return PST_CLAMP((label_at(s, fx, fy) - 0.5f) * PALE_RAMP + 0.5f, 0.f, 1.f);
+}
+
 static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
                           uint8_t *alpha) {
   size_t n = (size_t)s->w * s->h;
@@ -1363,10 +1394,9 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       }
       if (s->pale && s->pale[ci]) {
         /* Shirt and wall of one colour: unmixing reads noise, so the
-         * edge is the cut's line, smoothed. */
-        float t = PST_CLAMP((label_at(s, fx, fy) - 0.5f) * PALE_RAMP + 0.5f,
-                            0.f, 1.f);
-        alpha[oi] = (uint8_t)lrintf(255.f * t);
+         * edge is the shoulder line itself, interpolated between columns
+         * (the cut's labels would step by the working pixel). */
+        alpha[oi] = (uint8_t)lrintf(255.f * pale_alpha(s, fx, fy, ky));
         zw[oi] = CONF_LABEL;
         continue;
       }
@@ -1534,6 +1564,7 @@ out:
   free(s.lab);
   free(s.prior);
   free(s.pale);
+  free(s.sline);
   if (err) pst__matte_free(out);
   return err;
 }
