@@ -852,11 +852,11 @@ static void neck_to_wall(seg *s, const gmm *fg, const gmm *bg) {
 
 /* Vertical colour step at (x, y): rows y, y+1 against y-2, y-1. */
 static float step_at(const seg *s, int x, int y) {
-  const float *a = s->rgb + ((size_t)y * s->w + x) * 3;
   size_t r = (size_t)s->w * 3;
+  const float *a = s->rgb + ((size_t)y * s->w + x) * 3, *b = a + r;
+  const float *u = a - r, *v = a - 2 * r;
   float e = 0;
-  for (int c = 0; c < 3; c++)
-    e += fabsf(a[c] + a[r + c] - a[c - r] - a[c - 2 * r]) / 2;
+  for (int c = 0; c < 3; c++) e += fabsf(a[c] + b[c] - u[c] - v[c]) / 2;
   return e;
 }
 
