@@ -398,8 +398,8 @@ START_TEST(truncated_and_corrupt_jpegs_are_refused_as_corrupt) {
                                       "bad_huffman.jpg"};
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
     pst_fix_result *r = NULL;
-    ck_assert_int_eq(
-        pst_fix_file(tu_fixture(names[i]), NULL, NULL, NULL, &r), PST_OK);
+    ck_assert_int_eq(pst_fix_file(tu_fixture(names[i]), NULL, NULL, NULL, &r),
+                     PST_OK);
     ck_assert_msg(!pst_fix_ok(r), "%s was fixed", names[i]);
     ck_assert_str_eq(pst_fix_reason_id(r), "input.corrupt");
     ck_assert_ptr_null(pst_fix_jpeg(r, NULL));
