@@ -63,8 +63,9 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * colour step (RGB, summed over the channels) is PALE_STEP or more. Wall
  * is within PALE_WALL (RGB distance) of the wall's colour, a pale shirt
  * within PALE_SHIRT; pale pixels PALE_SURE working pixels or more from
- * the line are settled, and their matte is the cut's label sharpened by
- * PALE_RAMP (a bilinear label ramps over the whole upsampling step). */
+ * the line are settled. Their matte is a one-pixel ramp across the line;
+ * where no line is near, the cut's label sharpened by PALE_RAMP (a
+ * bilinear label ramps over the whole upsampling step). */
 #define PALE_NECK 0.9
 #define PALE_STEP 4.f
 #define PALE_DEPTH 0.85f
@@ -960,16 +961,15 @@ static int wall_colour(const seg *s, float *ref) {
  * colour term and band_matte no unmixing. */
 static pst_err pale_shoulders(seg *s) {
   const geom *g = &s->g;
-  float *line = NULL, ref[3];
-  pst_err err = PST_ERR_NOMEM;
+  float *line, ref[3];
   if (!wall_colour(s, ref)) return PST_OK;
-  if (!(line = malloc((size_t)s->w * sizeof *line))) return err;
-  if (!(s->sline = malloc((size_t)s->w * sizeof *s->sline))) goto out;
-  for (int x = 0; x < s->w; x++) line[x] = s->sline[x] = -1;
+  if (!(line = s->sline = malloc((size_t)s->w * sizeof *s->sline)))
+    return PST_ERR_NOMEM;
+  for (int x = 0; x < s->w; x++) line[x] = -1;
   for (int side = 0; side < 2; side++) {
     int n = 0, wall = 0, shirt = 0;
     float step = shoulder_path(s, side, ref, line);
-    if (step < 0) goto out;
+    if (step < 0) return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
       int y = (int)line[x];
       if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
@@ -982,12 +982,16 @@ static pst_err pale_shoulders(seg *s) {
     }
     /* The wall goes down to the line and a shirt of nearly its colour
      * starts there, along most of the shoulder. */
-    if (step < PALE_STEP || n < 4 || wall * 5 < n * 4 || shirt * 2 < n)
+    if (step < PALE_STEP || n < 4 || wall * 5 < n * 4 || shirt * 2 < n) {
+      /* No line on this side: pale_alpha must not read one. */
+      for (int x = 0; x < s->w; x++)
+        if ((x + 0.5 > g->cx) == side) line[x] = -1;
       continue;
-    if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1))) goto out;
+    }
+    if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1)))
+      return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
       if (line[x] < 0 || (x + 0.5 > g->cx) != side) continue;
-      s->sline[x] = line[x];
       for (int y = PST_MAX(0, (int)(g->chin + 0.1 * g->ed)); y < s->h; y++) {
         size_t i = (size_t)y * s->w + x;
         double d = line[x] - (y + 0.5) + 0.5;
@@ -1002,10 +1006,7 @@ static pst_err pale_shoulders(seg *s) {
       }
     }
   }
-  err = PST_OK;
-out:
-  free(line);
-  return err;
+  return PST_OK;
 }
 
 static pst_err graph_cut(seg *s) {
