@@ -56,6 +56,17 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define SHOULDER_MAHA 10.f
 #define SHOULDER_LOW 1.2
 #define BLEND_RGB 12.f
+/* Side strips: a plain wall's colour follows the strip by STRIP_FOLLOW a
+ * row where it is within STRIP_DRIFT (a shading wall, not the blur into a
+ * collar); it ran into clothes when STRIP_CLOTHES of the rows below take a
+ * colour of the torso core (read from TORSO_TOP ed below the chin); then
+ * pixels further than STRIP_WALL from the wall and of the torso's colours
+ * are not sure wall by shape. */
+#define STRIP_FOLLOW 0.125
+#define STRIP_DRIFT 10.0
+#define STRIP_WALL 45.f
+#define STRIP_CLOTHES 0.7
+#define TORSO_TOP 0.5
 /* Pale shoulders (pale_shoulders, calibrated on the quality set's white
  * wall and check_segment's half-size composites): the shoulder line starts
  * PALE_NECK ed out from the face centre, pays PALE_DEPTH per row below
@@ -184,15 +195,52 @@ static int sure_person(const geom *g, double x, double y) {
   return 0;
 }
 
+static float rgb_dist(const float *a, const float *b) {
+  return sqrtf((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+               (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* What the side strips found: per side the row where the wall stopped, the
+ * wall colour there and what the strip ran into; and the colours of the
+ * torso core (a 16-level RGB cube, 1 where some core pixel falls). */
+typedef struct strips {
+  int end[2];
+  float wall[2][3];
+  float met[2][3]; /* the colour the strip ran into, where missed */
+  int missed[2];
+  int plain[2]; /* the strip is plain wall from the top to the eyes */
+  uint8_t torso[4096];
+  int clothes[2]; /* the strip ran into the torso's colours */
+} strips;
+
+static int cube_bin(const float *c) {
+  int r = PST_CLAMP((int)c[0] >> 4, 0, 15),
+      g = PST_CLAMP((int)c[1] >> 4, 0, 15);
+  return (r << 8) | (g << 4) | PST_CLAMP((int)c[2] >> 4, 0, 15);
+}
+
+/* A colour of the torso core: some core pixel within one bin of it. */
+static int torso_like(const strips *st, const float *c) {
+  int b = cube_bin(c);
+  for (int dr = -1; dr <= 1; dr++)
+    for (int dg = -1; dg <= 1; dg++)
+      for (int db = -1; db <= 1; db++) {
+        int r = (b >> 8) + dr, gg = (b >> 4 & 15) + dg, bb = (b & 15) + db;
+        if (r >= 0 && r < 16 && gg >= 0 && gg < 16 && bb >= 0 && bb < 16 &&
+            st->torso[r << 8 | gg << 4 | bb])
+          return 1;
+      }
+  return 0;
+}
+
 /* Sure background: the border strips above the shoulders, the top corners
  * far from the head and, when the crown is known, the space above it. */
-static int sure_background(const seg *s, double x, double y,
-                           const int strip_end[2]) {
+static int sure_background(const seg *s, double x, double y, const strips *st) {
   const geom *g = &s->g;
   double ed = g->ed, dx = fabs(x - g->cx);
   double bx = PST_MAX(1.5, 0.03 * s->w), by = PST_MAX(1.5, 0.03 * s->h);
-  if (x < bx && y < strip_end[0] && dx > 1.6 * ed) return 1;
-  if (x > s->w - 1 - bx && y < strip_end[1] && dx > 1.6 * ed) return 1;
+  if (x < bx && y < st->end[0] && dx > 1.6 * ed) return 1;
+  if (x > s->w - 1 - bx && y < st->end[1] && dx > 1.6 * ed) return 1;
   if (y < by && dx > 1.7 * ed) return 1;
   if (g->crown_known && y < g->crown - 0.35 * ed) return 1;
   if (y < g->ey + 1.0 * ed && dx > 2.9 * ed) return 1;
@@ -205,45 +253,149 @@ static int sure_background(const seg *s, double x, double y,
                                                        : 1.2);
 }
 
-/* How far down each side strip stays wall: it starts above the eyes and
- * goes on while the strip keeps the wall's colour, stopping early at the
- * first two rows that differ (clothes reaching the edge of a tight crop)
- * and never past the mouth unless the shape prior puts no shoulder there. */
-static void side_strips(const seg *s, int end[2]) {
+/* The mean colour of one side strip's row y. */
+static void strip_row(const seg *s, int x0, int bx, int y, double m[3]) {
+  m[0] = m[1] = m[2] = 0;
+  for (int x = x0; x < x0 + bx; x++)
+    for (int c = 0; c < 3; c++)
+      m[c] += s->rgb[((size_t)y * s->w + x) * 3 + c] / bx;
+}
+
+/* Walk a side strip down from row y while it keeps the colour `ref`,
+ * which follows it by `follow` a row; stops at the first two rows that
+ * differ (recording the colour met) or where the shape prior puts a
+ * shoulder below the mouth. Returns the last wall row + 1. */
+static int strip_walk(const seg *s, int side, int y, double ref[3],
+                      double follow, strips *st) {
+  const geom *g = &s->g;
+  int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5)), x0 = side ? s->w - bx : 0;
+  int ymin = (int)(g->ey + 1.0 * g->ed), miss = 0;
+  double ex = side ? s->w - 0.5 : 0.5;
+  st->missed[side] = 0;
+  for (; y < s->h; y++) {
+    double m[3], d;
+    if (y >= ymin && shape_dist(g, ex, y + 0.5) < 0.7) break;
+    strip_row(s, x0, bx, y, m);
+    d = sqrt((m[0] - ref[0]) * (m[0] - ref[0]) +
+             (m[1] - ref[1]) * (m[1] - ref[1]) +
+             (m[2] - ref[2]) * (m[2] - ref[2]));
+    miss = d > 20 ? miss + 1 : 0;
+    if (miss >= 2) {
+      for (int c = 0; c < 3; c++) st->met[side][c] = (float)m[c];
+      st->missed[side] = 1;
+      return y - 1;
+    }
+    if (d <= STRIP_DRIFT)
+      for (int c = 0; c < 3; c++) ref[c] += (m[c] - ref[c]) * follow;
+  }
+  return y;
+}
+
+/* How far down each side strip stays wall, stopping early at clothes
+ * reaching the edge of a tight crop and never past the mouth unless the
+ * shape prior puts no shoulder there. A plain wall is followed from the
+ * top as it shades (a backdrop lit from above: clothes are a step, not a
+ * drift), and only then can what it ran into count as clothes. Where the
+ * strip is not plain above the eyes (a door, a window), it is compared
+ * with its mean colour above the eyes. */
+static void side_strips(const seg *s, strips *st) {
   const geom *g = &s->g;
   int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5));
-  int y0 = PST_MAX(1, (int)g->ey), ymin = (int)(g->ey + 1.0 * g->ed);
+  int y0 = PST_MIN(PST_MAX(1, (int)g->ey), s->h);
   for (int side = 0; side < 2; side++) {
-    int x0 = side ? s->w - bx : 0, miss = 0, y;
-    double ref[3] = {0, 0, 0}, cnt = 0;
-    for (y = 0; y < PST_MIN(y0, s->h); y++)
-      for (int x = x0; x < x0 + bx; x++, cnt++)
-        for (int c = 0; c < 3; c++)
-          ref[c] += s->rgb[((size_t)y * s->w + x) * 3 + c];
-    for (int c = 0; c < 3; c++) ref[c] /= cnt ? cnt : 1;
-    for (y = PST_MIN(y0, s->h); y < s->h; y++) {
-      double m[3] = {0, 0, 0}, d;
-      double ex = side ? s->w - 0.5 : 0.5;
-      if (y >= ymin && shape_dist(g, ex, y + 0.5) < 0.7) break;
-      for (int x = x0; x < x0 + bx; x++)
-        for (int c = 0; c < 3; c++)
-          m[c] += s->rgb[((size_t)y * s->w + x) * 3 + c] / bx;
-      d = sqrt((m[0] - ref[0]) * (m[0] - ref[0]) +
-               (m[1] - ref[1]) * (m[1] - ref[1]) +
-               (m[2] - ref[2]) * (m[2] - ref[2]));
-      miss = d > 20 ? miss + 1 : 0;
-      if (miss >= 2) {
-        y--;
-        break;
+    int x0 = side ? s->w - bx : 0, y;
+    double ref[3], m[3];
+    st->plain[side] = 0;
+    strip_row(s, x0, bx, 0, ref);
+    y = strip_walk(s, side, 0, ref, STRIP_FOLLOW, st);
+    if (y >= y0) {
+      st->plain[side] = 1;
+    } else {
+      ref[0] = ref[1] = ref[2] = 0;
+      for (y = 0; y < y0; y++) {
+        strip_row(s, x0, bx, y, m);
+        for (int c = 0; c < 3; c++) ref[c] += m[c] / y0;
       }
+      y = strip_walk(s, side, y0, ref, 0, st);
     }
-    end[side] = y;
+    st->end[side] = y;
+    for (int c = 0; c < 3; c++) st->wall[side][c] = (float)ref[c];
+  }
+}
+
+/* The torso core's colours below the chin; a side strip that was plain
+ * wall down to the eyes and ran into one of them ran into clothes. */
+static void torso_colours(const seg *s, strips *st) {
+  const geom *g = &s->g;
+  memset(st->torso, 0, sizeof st->torso);
+  for (int y = PST_MAX(0, (int)(g->chin + TORSO_TOP * g->ed)); y < s->h; y++)
+    for (int x = 0; x < s->w; x++)
+      if (sure_person(g, x + 0.5, y + 0.5))
+        st->torso[cube_bin(s->rgb + ((size_t)y * s->w + x) * 3)] = 1;
+  /* Clothes reaching the frame's edge go on down to its bottom: most rows
+   * of the strip below the miss take the torso's colours (a darker patch
+   * of a textured wall does not). */
+  for (int side = 0; side < 2; side++) {
+    int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5)), x0 = side ? s->w - bx : 0;
+    int n = 0, hit = 0;
+    st->clothes[side] = 0;
+    if (!st->missed[side] || !st->plain[side]) continue;
+    for (int y = st->end[side] + 1; y < s->h; y++, n++) {
+      double m[3];
+      float f[3];
+      strip_row(s, x0, bx, y, m);
+      for (int c = 0; c < 3; c++) f[c] = (float)m[c];
+      hit += torso_like(st, f);
+    }
+    st->clothes[side] = n > 0 && hit >= STRIP_CLOTHES * n;
+  }
+}
+
+/* Below where a side strip ran into clothes, a pixel of the torso core's
+ * colours and not of the strip's wall, is clothes of a tight crop (a raised
+ * collar, shoulders above the chin) when it joins the torso core through
+ * such pixels: the sure wall by shape distance does not take it. Marks
+ * them 1 in `reach` (s->lab as scratch: the cut overwrites it). */
+static void raised_clothes(const seg *s, const strips *st, uint8_t *reach) {
+  const geom *g = &s->g;
+  int w = s->w, h = s->h, changed = 1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t i = (size_t)y * w + x;
+      int side = x + 0.5 > g->cx;
+      const float *p = s->rgb + i * 3;
+      reach[i] = 0;
+      if (s->tri[i] == T_FG)
+        reach[i] = 2;
+      else if (st->clothes[side] && y >= st->end[side] &&
+               y + 0.5 > g->ey + 0.5 * g->ed &&
+               rgb_dist(p, st->wall[side]) > STRIP_WALL && torso_like(st, p))
+        reach[i] = 1;
+    }
+  /* 1 candidate, 2 joined: sweep down and up until nothing joins. */
+  while (changed) {
+    changed = 0;
+    for (int pass = 0; pass < 2; pass++)
+      for (int k = 0; k < w * h; k++) {
+        int i = pass ? w * h - 1 - k : k, x = i % w, y = i / w;
+        if (reach[i] != 1) continue;
+        if ((x > 0 && reach[i - 1] == 2) || (x < w - 1 && reach[i + 1] == 2) ||
+            (y > 0 && reach[i - w] == 2) || (y < h - 1 && reach[i + w] == 2))
+          reach[i] = 2, changed = 1;
+      }
   }
 }
 
 static void make_trimap(seg *s) {
-  int strip_end[2];
-  side_strips(s, strip_end);
+  strips st;
+  uint8_t *reach = s->lab;
+  side_strips(s, &st);
+  torso_colours(s, &st);
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++)
+      s->tri[(size_t)y * s->w + x] =
+          sure_person(&s->g, x + 0.5, y + 0.5) ? T_FG : T_PBG;
+  raised_clothes(s, &st, reach);
   for (int y = 0; y < s->h; y++)
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
@@ -253,9 +405,8 @@ static void make_trimap(seg *s) {
        * colour to go by, and shoulders are where the body model says. */
       double lean = py > s->g.chin + 0.5 * s->g.ed ? 0.42 : 0.25;
       s->prior[i] = (float)(0.5 - lean + 2 * lean / (1 + exp(d / 0.25)));
-      if (sure_person(&s->g, px, py))
-        s->tri[i] = T_FG;
-      else if (sure_background(s, px, py, strip_end))
+      if (s->tri[i] == T_FG) continue;
+      if (reach[i] != 2 && sure_background(s, px, py, &st))
         s->tri[i] = T_BG;
       else
         s->tri[i] = d < 0 ? T_PFG : T_PBG;
@@ -859,11 +1010,6 @@ static float step_at(const seg *s, int x, int y) {
   float e = 0;
   for (int c = 0; c < 3; c++) e += fabsf(a[c] + b[c] - u[c] - v[c]) / 2;
   return e;
-}
-
-static float rgb_dist(const float *a, const float *b) {
-  return sqrtf((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
-               (a[2] - b[2]) * (a[2] - b[2]));
 }
 
 /* A step counts for the shoulder's top only with wall above it: not the
