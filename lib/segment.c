@@ -204,6 +204,7 @@ static float rgb_dist(const float *a, const float *b) {
  * wall colour there and what the strip ran into; and the colours of the
  * torso core (a 16-level RGB cube, 1 where some core pixel falls). */
 typedef struct strips {
+  int bx; /* strip width */
   int end[2];
   float wall[2][3];
   float met[2][3]; /* the colour the strip ran into, where missed */
@@ -268,7 +269,7 @@ static void strip_row(const seg *s, int x0, int bx, int y, double m[3]) {
 static int strip_walk(const seg *s, int side, int y, double ref[3],
                       double follow, strips *st) {
   const geom *g = &s->g;
-  int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5)), x0 = side ? s->w - bx : 0;
+  int bx = st->bx, x0 = side ? s->w - bx : 0;
   int ymin = (int)(g->ey + 1.0 * g->ed), miss = 0;
   double ex = side ? s->w - 0.5 : 0.5;
   st->missed[side] = 0;
@@ -300,7 +301,7 @@ static int strip_walk(const seg *s, int side, int y, double ref[3],
  * with its mean colour above the eyes. */
 static void side_strips(const seg *s, strips *st) {
   const geom *g = &s->g;
-  int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5));
+  int bx = st->bx = PST_MAX(1, (int)(0.03 * s->w + 0.5));
   int y0 = PST_MIN(PST_MAX(1, (int)g->ey), s->h);
   for (int side = 0; side < 2; side++) {
     int x0 = side ? s->w - bx : 0, y;
@@ -336,14 +337,13 @@ static void torso_colours(const seg *s, strips *st) {
    * of the strip below the miss take the torso's colours (a darker patch
    * of a textured wall does not). */
   for (int side = 0; side < 2; side++) {
-    int bx = PST_MAX(1, (int)(0.03 * s->w + 0.5)), x0 = side ? s->w - bx : 0;
-    int n = 0, hit = 0;
+    int x0 = side ? s->w - st->bx : 0, n = 0, hit = 0;
     st->clothes[side] = 0;
     if (!st->missed[side] || !st->plain[side]) continue;
     for (int y = st->end[side] + 1; y < s->h; y++, n++) {
       double m[3];
       float f[3];
-      strip_row(s, x0, bx, y, m);
+      strip_row(s, x0, st->bx, y, m);
       for (int c = 0; c < 3; c++) f[c] = (float)m[c];
       hit += torso_like(st, f);
     }
