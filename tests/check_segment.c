@@ -396,6 +396,33 @@ static double de_from_blue(const double rgb[3]) {
               pow(lab[0][2] - lab[1][2], 2));
 }
 
+/* A real person keyed and composited onto a new wall, at 1/denom of the
+ * photo's size: the truth (p, with its alpha) and the composite. */
+static pst_image *composite_of(const char *name, int denom, int wall,
+                               truth_photo *p) {
+  char *jpg, *tem, rel[64], err[256];
+  float *fg = NULL, *wl = NULL;
+  pst_image *img = NULL;
+  snprintf(rel, sizeof rel, "%s.jpg", name);
+  jpg = tu_real_path(rel);
+  snprintf(rel, sizeof rel, "%s.tem", name);
+  tem = tu_real_path(rel);
+  ck_assert_int_eq(truth_load(jpg, tem, denom, p, err, sizeof err), 0);
+  ck_assert_int_eq(truth_matte(p), 0);
+  ck_assert_int_eq(truth_extract(p, &fg), 0);
+  wl = malloc((size_t)p->w * p->h * 3 * sizeof *wl);
+  ck_assert_ptr_nonnull(wl);
+  ck_assert_int_eq(truth_wall(wall, p->w, p->h, 7, wl), 0);
+  ck_assert_int_eq(pst_image_create(p->w, p->h, (pst_rgb){0, 0, 0}, &img),
+                   PST_OK);
+  truth_composite(p, fg, wl, 7, pst_image_pixels(img));
+  free(fg);
+  free(wl);
+  free(jpg);
+  free(tem);
+  return img;
+}
+
 /* A quality-set image made here (tests/mkquality.c's recipe at half size):
  * the keyed person composited onto a synthetic wall, so its alpha is exact.
  * Segmented photofix-style and put on the blue: background IoU, mean
@@ -403,26 +430,11 @@ static double de_from_blue(const double rgb[3]) {
  * from the blue of the mean colour just outside it (pure wall, 3 px). */
 static void quality_scores(const char *name, int wall, double *iou,
                            double *band, double *halo) {
-  char *jpg, *tem, rel[64], err[256];
   truth_photo p;
-  float *fg = NULL, *wl = NULL;
-  pst_image *img = NULL, *comp = NULL;
+  pst_image *img = composite_of(name, 2, wall, &p), *comp = NULL;
   pst__seg_input in;
   pst__matte m;
   double ed, inter = 0, uni = 0, be = 0, bn = 0, hs[3] = {0, 0, 0}, hn = 0;
-  snprintf(rel, sizeof rel, "%s.jpg", name);
-  jpg = tu_real_path(rel);
-  snprintf(rel, sizeof rel, "%s.tem", name);
-  tem = tu_real_path(rel);
-  ck_assert_int_eq(truth_load(jpg, tem, 2, &p, err, sizeof err), 0);
-  ck_assert_int_eq(truth_matte(&p), 0);
-  ck_assert_int_eq(truth_extract(&p, &fg), 0);
-  wl = malloc((size_t)p.w * p.h * 3 * sizeof *wl);
-  ck_assert_ptr_nonnull(wl);
-  ck_assert_int_eq(truth_wall(wall, p.w, p.h, 7, wl), 0);
-  ck_assert_int_eq(pst_image_create(p.w, p.h, (pst_rgb){0, 0, 0}, &img),
-                   PST_OK);
-  truth_composite(&p, fg, wl, 7, pst_image_pixels(img));
   memset(&in, 0, sizeof in);
   in.img = img;
   in.eye_l = p.pt[TRUTH_PUPIL_L], in.eye_r = p.pt[TRUTH_PUPIL_R];
@@ -463,10 +475,6 @@ static void quality_scores(const char *name, int wall, double *iou,
   pst_image_destroy(img);
   pst_image_destroy(comp);
   truth_free(&p);
-  free(fg);
-  free(wl);
-  free(jpg);
-  free(tem);
 }
 
 /* Bounds a little outside today's figures (IoU 0.996/0.996/0.980, band
@@ -502,6 +510,62 @@ START_TEST(composites_on_new_walls_match_their_exact_alpha) {
 }
 END_TEST
 
+/* photofix on a real person keyed onto a new wall at the photo's own size:
+ * the output matte (480x640), channel 0 of its grey PNG. */
+static uint8_t *fix_composite(const char *name, int wall) {
+  truth_photo p;
+  pst_image *img = composite_of(name, 1, wall, &p), *mask = NULL;
+  pst_jpeg_opts jo = {92, 0, 0, 0};
+  pst_fix_result *r = NULL;
+  uint8_t *buf = NULL, *m = malloc(480 * 640);
+  const uint8_t *png;
+  size_t len = 0;
+  ck_assert_ptr_nonnull(m);
+  ck_assert_int_eq(pst_image_encode_jpeg(img, &jo, &buf, &len), PST_OK);
+  ck_assert_int_eq(pst_fix_mem(buf, len, name, NULL, NULL, NULL, &r), PST_OK);
+  ck_assert_msg(pst_fix_ok(r), "%s: %s", name, pst_fix_reason_id(r));
+  png = pst_fix_mask_png(r, &len);
+  ck_assert_ptr_nonnull(png);
+  ck_assert_int_eq(pst_image_load_mem(png, len, NULL, 1, &mask, NULL, NULL),
+                   PST_OK);
+  ck_assert_int_eq(pst_image_width(mask), 480);
+  ck_assert_int_eq(pst_image_height(mask), 640);
+  for (int i = 0; i < 480 * 640; i++) m[i] = pst_image_cpixels(mask)[i * 3];
+  pst_image_destroy(mask);
+  pst_fix_result_destroy(r);
+  pst_free(buf);
+  pst_image_destroy(img);
+  truth_free(&p);
+  return m;
+}
+
+/* Mean matte over the output rectangle [x0, x1) x [y0, y1). */
+static double mask_mean(const uint8_t *m, int x0, int y0, int x1, int y1) {
+  double acc = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) acc += m[y * 480 + x];
+  return acc / ((double)(x1 - x0) * (y1 - y0));
+}
+
+/* A wall shading down the frame (a backdrop lit from above), through the
+ * whole of photofix: the side strips follow it, so the lower wall beside
+ * the jaw is seeded as wall. Before they did (3ae139a) the strips stopped
+ * at the eyes and the cut kept whole rows of that wall (mask 255 beside
+ * the jaw; quality-set IoU 0.767). */
+START_TEST(photofix_keeps_a_shaded_wall_beside_the_jaw_out) {
+  uint8_t *m;
+  TU_NEED_REAL();
+  m = fix_composite("canada/065f", TRUTH_WALL_GRADIENT);
+  fprintf(stderr, "065f gradient: beside the jaw %.0f %.0f, neck %.0f\n",
+          mask_mean(m, 0, 430, 40, 470), mask_mean(m, 440, 430, 480, 470),
+          mask_mean(m, 220, 540, 260, 560));
+  ck_assert_double_le(mask_mean(m, 0, 430, 40, 470), 32);
+  ck_assert_double_le(mask_mean(m, 440, 430, 480, 470), 32);
+  ck_assert_double_ge(mask_mean(m, 220, 540, 260, 560), 223);
+  free(m);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -517,6 +581,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, real_portrait_keeps_face_and_shirt_and_drops_the_wall);
   tcase_add_test(tc, real_photos_match_their_keyed_mattes);
   tcase_add_test(tc, composites_on_new_walls_match_their_exact_alpha);
+  tcase_add_test(tc, photofix_keeps_a_shaded_wall_beside_the_jaw_out);
   suite_add_tcase(s, tc);
   return s;
 }
