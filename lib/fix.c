@@ -742,6 +742,10 @@ static pst_err mask_png(const uint8_t *alpha, int w, int h, uint8_t **out,
   if (!png || !(info = png_create_info_struct(png))) goto out;
   if (setjmp(wr.jb)) goto out;
   png_set_write_fn(png, &wr, png_on_write, png_on_flush);
+  /* Made for every output whether asked for or not: a matte is long runs
+   * of 0 and 255, which fast deflate without row filters packs well. */
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+  png_set_compression_level(png, 1);
   png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
                PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

@@ -316,7 +316,9 @@ static int count_scans(const uint8_t *p, size_t len) {
   while (i + 1 < len) {
     uint8_t m;
     if (p[i] != 0xff) {
-      i++;
+      const uint8_t *q = memchr(p + i, 0xff, len - i);
+      if (!q) break;
+      i = (size_t)(q - p);
       continue;
     }
     m = p[i + 1];
