@@ -56,6 +56,11 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define SHOULDER_MAHA 10.f
 #define SHOULDER_LOW 1.2
 #define BLEND_RGB 12.f
+/* Room objects beside the shoulders (neck_to_wall): wall seeds more than
+ * ROOM_DX ed from the face centre whose colour is new to the wall model
+ * (Mahalanobis > ROOM_MAHA) and not of the torso core. */
+#define ROOM_DX 2.0
+#define ROOM_MAHA 16.f
 /* Side strips: a plain wall's colour follows the strip by STRIP_FOLLOW a
  * row where it is within STRIP_DRIFT (a shading wall, not the blur into a
  * collar); it ran into clothes when STRIP_CLOTHES of the rows below take a
@@ -102,6 +107,9 @@ typedef struct seg {
    * there the colour term never outweighs the shoulder line's prior. */
   uint8_t *pale;
   float *sline; /* per column the shoulder line's first shirt row, or -1 */
+  /* The torso core's colours below the chin (a 16-level RGB cube, 1 where
+   * some core pixel falls): clothes, not room objects. */
+  uint8_t torso[4096];
   geom g;
   float noise_lo, noise_hi;
   /* Effort: mixture components, cut iterations, 4- instead of 8-connected
@@ -209,8 +217,7 @@ typedef struct strips {
   float wall[2][3];
   float met[2][3]; /* the colour the strip ran into, where missed */
   int missed[2];
-  int plain[2]; /* the strip is plain wall from the top to the eyes */
-  uint8_t torso[4096];
+  int plain[2];   /* the strip is plain wall from the top to the eyes */
   int clothes[2]; /* the strip ran into the torso's colours */
 } strips;
 
@@ -221,14 +228,14 @@ static int cube_bin(const float *c) {
 }
 
 /* A colour of the torso core: some core pixel within one bin of it. */
-static int torso_like(const strips *st, const float *c) {
+static int torso_like(const seg *s, const float *c) {
   int b = cube_bin(c);
   for (int dr = -1; dr <= 1; dr++)
     for (int dg = -1; dg <= 1; dg++)
       for (int db = -1; db <= 1; db++) {
         int r = (b >> 8) + dr, gg = (b >> 4 & 15) + dg, bb = (b & 15) + db;
         if (r >= 0 && r < 16 && gg >= 0 && gg < 16 && bb >= 0 && bb < 16 &&
-            st->torso[r << 8 | gg << 4 | bb])
+            s->torso[r << 8 | gg << 4 | bb])
           return 1;
       }
   return 0;
@@ -326,13 +333,13 @@ static void side_strips(const seg *s, strips *st) {
 
 /* The torso core's colours below the chin; a side strip that was plain
  * wall down to the eyes and ran into one of them ran into clothes. */
-static void torso_colours(const seg *s, strips *st) {
+static void torso_colours(seg *s, strips *st) {
   const geom *g = &s->g;
-  memset(st->torso, 0, sizeof st->torso);
+  memset(s->torso, 0, sizeof s->torso);
   for (int y = PST_MAX(0, (int)(g->chin + TORSO_TOP * g->ed)); y < s->h; y++)
     for (int x = 0; x < s->w; x++)
       if (sure_person(g, x + 0.5, y + 0.5))
-        st->torso[cube_bin(s->rgb + ((size_t)y * s->w + x) * 3)] = 1;
+        s->torso[cube_bin(s->rgb + ((size_t)y * s->w + x) * 3)] = 1;
   /* Clothes reaching the frame's edge go on down to its bottom: most rows
    * of the strip below the miss take the torso's colours (a darker patch
    * of a textured wall does not). */
@@ -345,7 +352,7 @@ static void torso_colours(const seg *s, strips *st) {
       float f[3];
       strip_row(s, x0, st->bx, y, m);
       for (int c = 0; c < 3; c++) f[c] = (float)m[c];
-      hit += torso_like(st, f);
+      hit += torso_like(s, f);
     }
     st->clothes[side] = n > 0 && hit >= STRIP_CLOTHES * n;
   }
@@ -369,7 +376,7 @@ static void raised_clothes(const seg *s, const strips *st, uint8_t *reach) {
         reach[i] = 2;
       else if (st->clothes[side] && y >= st->end[side] &&
                y + 0.5 > g->ey + 0.5 * g->ed &&
-               rgb_dist(p, st->wall[side]) > STRIP_WALL && torso_like(st, p))
+               rgb_dist(p, st->wall[side]) > STRIP_WALL && torso_like(s, p))
         reach[i] = 1;
     }
   /* 1 candidate, 2 joined: sweep down and up until nothing joins. */
@@ -984,22 +991,30 @@ static void novel_to_wall(seg *s, const gmm *fg, const gmm *bg) {
  * the wall model explains it far worse still (hanging hair whose shade the
  * hair band did not sample). The wall in that concave pocket between jaw
  * and shoulder is what the cut's boundary term likes to fill otherwise. */
-static void neck_to_wall(seg *s, const gmm *fg, const gmm *bg) {
+static int neck_to_wall(seg *s, const gmm *fg, const gmm *bg, uint8_t *far) {
   const geom *g = &s->g;
-  int top[2];
+  int top[2], room = 0;
   shoulder_rows(s, fg, top);
   for (int y = PST_MAX(0, (int)(g->chin - 0.8 * g->ed)); y < s->h; y++)
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
       int side = x + 0.5 > g->cx;
-      float mf;
+      float mf, mb;
       if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
       if (top[side] < 0 || y >= top[side]) continue;
       if (shape_dist(g, x + 0.5, y + 0.5) < 0.1) continue;
       mf = gmm_maha(fg, s->rgb + i * 3);
-      if (mf > NECK_MAHA && gmm_maha(bg, s->rgb + i * 3) < NECK_BG_RATIO * mf)
-        s->tri[i] = T_BG;
+      mb = gmm_maha(bg, s->rgb + i * 3);
+      if (mf <= NECK_MAHA || mb >= NECK_BG_RATIO * mf) continue;
+      s->tri[i] = T_BG;
+      /* Far out beside the shoulders no hair hangs: a colour new to the
+       * wall model there, not of the clothes, is a room object. */
+      if (fabs(x + 0.5 - g->cx) > ROOM_DX * g->ed) {
+        far[i] = mb > ROOM_MAHA && !torso_like(s, s->rgb + i * 3) ? 2 : 1;
+        room += far[i] == 2;
+      }
     }
+  return room;
 }
 
 /* Vertical colour step at (x, y): rows y, y+1 against y-2, y-1. */
@@ -1177,7 +1192,14 @@ static pst_err graph_cut(seg *s) {
     for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG;
     gmm_fit(&bg, s, sel, comp, 1);
   }
-  if (fg.k && bg.k) neck_to_wall(s, &fg, &bg);
+  /* The wall model again when room objects were found beside the
+   * shoulders, with them among its seeds (the far seeds it already
+   * explains left out). s->lab is scratch until the cut. */
+  memset(s->lab, 0, n);
+  if (fg.k && bg.k && neck_to_wall(s, &fg, &bg, s->lab)) {
+    for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG && s->lab[i] != 1;
+    gmm_fit(&bg, s, sel, comp, 1);
+  }
   if (fg.k && bg.k && (err = pale_shoulders(s))) goto out;
   if (!fg.k || !bg.k) {
     /* Nothing to learn colours from (tiny or degenerate input): the shape
