@@ -209,8 +209,7 @@ static float rgb_dist(const float *a, const float *b) {
 }
 
 /* What the side strips found: per side the row where the wall stopped, the
- * wall colour there and what the strip ran into; and the colours of the
- * torso core (a 16-level RGB cube, 1 where some core pixel falls). */
+ * wall colour there and what the strip ran into. */
 typedef struct strips {
   int bx; /* strip width */
   int end[2];
@@ -331,14 +330,15 @@ static void side_strips(const seg *s, strips *st) {
   }
 }
 
-/* The torso core's colours below the chin; a side strip that was plain
- * wall down to the eyes and ran into one of them ran into clothes. */
+/* The torso core's colours below the chin (from the sure-person seeds in
+ * s->tri); a side strip that was plain wall down to the eyes and ran into
+ * one of them ran into clothes. */
 static void torso_colours(seg *s, strips *st) {
   const geom *g = &s->g;
   memset(s->torso, 0, sizeof s->torso);
   for (int y = PST_MAX(0, (int)(g->chin + TORSO_TOP * g->ed)); y < s->h; y++)
     for (int x = 0; x < s->w; x++)
-      if (sure_person(g, x + 0.5, y + 0.5))
+      if (s->tri[(size_t)y * s->w + x] == T_FG)
         s->torso[cube_bin(s->rgb + ((size_t)y * s->w + x) * 3)] = 1;
   /* Clothes reaching the frame's edge go on down to its bottom: most rows
    * of the strip below the miss take the torso's colours (a darker patch
@@ -396,12 +396,12 @@ static void raised_clothes(const seg *s, const strips *st, uint8_t *reach) {
 static void make_trimap(seg *s) {
   strips st;
   uint8_t *reach = s->lab;
-  side_strips(s, &st);
-  torso_colours(s, &st);
   for (int y = 0; y < s->h; y++)
     for (int x = 0; x < s->w; x++)
       s->tri[(size_t)y * s->w + x] =
           sure_person(&s->g, x + 0.5, y + 0.5) ? T_FG : T_PBG;
+  side_strips(s, &st);
+  torso_colours(s, &st);
   raised_clothes(s, &st, reach);
   for (int y = 0; y < s->h; y++)
     for (int x = 0; x < s->w; x++) {
@@ -1193,8 +1193,9 @@ static pst_err graph_cut(seg *s) {
     gmm_fit(&bg, s, sel, comp, 1);
   }
   /* The wall model again when room objects were found beside the
-   * shoulders, with them among its seeds (the far seeds it already
-   * explains left out). s->lab is scratch until the cut. */
+   * shoulders, with them among its seeds; neck_to_wall's other far seeds
+   * (of the wall's own colours or of the clothes') are left out of that
+   * fit. s->lab is scratch until the cut. */
   memset(s->lab, 0, n);
   if (fg.k && bg.k && neck_to_wall(s, &fg, &bg, s->lab)) {
     for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG && s->lab[i] != 1;
