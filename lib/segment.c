@@ -78,7 +78,11 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * the chin (the top edge, not a fold under it) and counts when its mean
  * colour step (RGB, summed over the channels) is PALE_STEP or more. Wall
  * is within PALE_WALL (RGB distance) of the wall's colour, a pale shirt
- * within PALE_SHIRT; pale pixels PALE_SURE working pixels or more from
+ * within PALE_SHIRT. Above a step that counts, the two rows clear of its
+ * blur must also be within PALE_NOISE times the wall's own spread (at least
+ * PALE_TIGHT): a white shirt is brighter than a white wall by about 10, so
+ * PALE_WALL alone lets the shade of a fold under the shirt's top pass for
+ * the top. Pale pixels PALE_SURE working pixels or more from
  * the line are settled. Their matte is a one-pixel ramp across the line;
  * where no line is near, the cut's label sharpened by PALE_RAMP (a
  * bilinear label ramps over the whole upsampling step). */
@@ -86,6 +90,8 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define PALE_STEP 4.f
 #define PALE_DEPTH 0.85f
 #define PALE_WALL 15.f
+#define PALE_NOISE 4.f
+#define PALE_TIGHT 6.f
 #define PALE_SHIRT 40.f
 #define PALE_SURE 2.0
 #define PALE_RAMP 3.f
@@ -1027,13 +1033,23 @@ static float step_at(const seg *s, int x, int y) {
   return e;
 }
 
+/* The wall above the shoulders: its mean colour and how far from it a
+ * pixel may be and still be that wall (its spread, as PALE_NOISE says). */
+typedef struct wall_ref {
+  float rgb[3];
+  float tol;
+} wall_ref;
+
 /* A step counts for the shoulder's top only with wall above it: not the
- * collar (skin above) nor a fold (shaded shirt above). */
-static float edge_score(const seg *s, int x, int y, const float *ref) {
+ * collar (skin above) nor a fold (shaded shirt above). The row next to the
+ * step may be blurred into it at the cut's scale; the two above it may
+ * not. */
+static float edge_score(const seg *s, int x, int y, const wall_ref *wr) {
   const float *a = s->rgb + ((size_t)y * s->w + x) * 3;
   size_t r = (size_t)s->w * 3;
-  if (rgb_dist(a - r, ref) >= PALE_WALL ||
-      rgb_dist(a - 2 * r, ref) >= PALE_WALL)
+  if (y < 3 || rgb_dist(a - r, wr->rgb) >= PALE_WALL ||
+      rgb_dist(a - 2 * r, wr->rgb) >= wr->tol ||
+      rgb_dist(a - 3 * r, wr->rgb) >= wr->tol)
     return 0;
   return step_at(s, x, y);
 }
@@ -1043,7 +1059,7 @@ static float edge_score(const seg *s, int x, int y, const float *ref) {
  * never rises outward and falls at most 2 rows a column (dynamic
  * programming), into `line` (untouched outside the columns searched). Its
  * mean step; 0 when there is no room for one, -1 out of memory. */
-static float shoulder_path(const seg *s, int side, const float *ref,
+static float shoulder_path(const seg *s, int side, const wall_ref *wr,
                            float *line) {
   const geom *g = &s->g;
   int dir = side ? 1 : -1, x0 = (int)(g->cx + dir * PALE_NECK * g->ed);
@@ -1069,7 +1085,7 @@ static float shoulder_path(const seg *s, int side, const float *ref,
           if (d == 0 || v > prev) prev = v, arg = j - d;
         }
       sc[(size_t)k * nrow + j] =
-          prev + edge_score(s, x, y0 + j, ref) - PALE_DEPTH * j;
+          prev + edge_score(s, x, y0 + j, wr) - PALE_DEPTH * j;
       from[(size_t)k * nrow + j] = (int16_t)arg;
     }
   }
@@ -1079,10 +1095,10 @@ static float shoulder_path(const seg *s, int side, const float *ref,
       best = j;
   for (int k = ncol - 1; k >= 0; k--) {
     int x = x0 + dir * k, y = y0 + best;
-    float e = edge_score(s, x, y, ref), a = 0, b = 0, den;
+    float e = edge_score(s, x, y, wr), a = 0, b = 0, den;
     /* Sub-row position from the steps of the rows either side. */
     if (y - 1 >= y0 && y + 1 <= y1) {
-      a = edge_score(s, x, y - 1, ref), b = edge_score(s, x, y + 1, ref);
+      a = edge_score(s, x, y - 1, wr), b = edge_score(s, x, y + 1, wr);
       den = a - 2 * e + b;
       line[x] = (float)y +
                 (den < 0 ? PST_CLAMP(0.5f * (a - b) / den, -0.5f, 0.5f) : 0.f);
@@ -1098,18 +1114,28 @@ out:
   return mean;
 }
 
-/* The wall's colour: the mean of the sure wall above the eyes. */
-static int wall_colour(const seg *s, float *ref) {
-  double sum[3] = {0, 0, 0}, n = 0;
+/* The wall's colour and spread: the mean of the sure wall above the eyes
+ * and the RMS distance from it. */
+static int wall_colour(const seg *s, wall_ref *wr) {
+  double sum[3] = {0, 0, 0}, sq = 0, n = 0, var = 0;
   for (int y = 0; y < PST_MIN(s->h, (int)s->g.ey); y++)
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
       if (s->tri[i] != T_BG) continue;
-      for (int c = 0; c < 3; c++) sum[c] += s->rgb[i * 3 + c];
+      for (int c = 0; c < 3; c++) {
+        double v = s->rgb[i * 3 + c];
+        sum[c] += v, sq += v * v;
+      }
       n++;
     }
-  for (int c = 0; c < 3; c++) ref[c] = (float)(sum[c] / (n > 0 ? n : 1));
-  return n >= 20;
+  if (n < 20) return 0;
+  for (int c = 0; c < 3; c++) {
+    wr->rgb[c] = (float)(sum[c] / n);
+    var += sum[c] / n * (sum[c] / n);
+  }
+  var = PST_MAX(sq / n - var, 0.0);
+  wr->tol = PST_CLAMP(PALE_NOISE * (float)sqrt(var), PALE_TIGHT, PALE_WALL);
+  return 1;
 }
 
 /* A pale shirt on a wall of its colour (white on white) gives the cut no
@@ -1122,24 +1148,25 @@ static int wall_colour(const seg *s, float *ref) {
  * colour term and band_matte no unmixing. */
 static pst_err pale_shoulders(seg *s) {
   const geom *g = &s->g;
-  float *line, ref[3];
-  if (!wall_colour(s, ref)) return PST_OK;
+  float *line;
+  wall_ref wr;
+  if (!wall_colour(s, &wr)) return PST_OK;
   if (!(line = s->sline = malloc((size_t)s->w * sizeof *s->sline)))
     return PST_ERR_NOMEM;
   for (int x = 0; x < s->w; x++) line[x] = -1;
   for (int side = 0; side < 2; side++) {
     int n = 0, wall = 0, shirt = 0;
-    float step = shoulder_path(s, side, ref, line);
+    float step = shoulder_path(s, side, &wr, line);
     if (step < 0) return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
       int y = (int)line[x];
       if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
         continue;
       n++;
-      wall +=
-          rgb_dist(s->rgb + ((size_t)(y - 2) * s->w + x) * 3, ref) < PALE_WALL;
-      shirt +=
-          rgb_dist(s->rgb + ((size_t)(y + 3) * s->w + x) * 3, ref) < PALE_SHIRT;
+      wall += rgb_dist(s->rgb + ((size_t)(y - 2) * s->w + x) * 3, wr.rgb) <
+              PALE_WALL;
+      shirt += rgb_dist(s->rgb + ((size_t)(y + 3) * s->w + x) * 3, wr.rgb) <
+               PALE_SHIRT;
     }
     /* The wall goes down to the line and a shirt of nearly its colour
      * starts there, along most of the shoulder. */
@@ -1159,7 +1186,7 @@ static pst_err pale_shoulders(seg *s) {
         if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
         s->prior[i] = (float)(0.08 + 0.84 / (1 + exp(d / 0.75)));
         s->tri[i] = d < 0 ? T_PFG : T_PBG;
-        s->pale[i] = rgb_dist(s->rgb + i * 3, ref) < PALE_SHIRT;
+        s->pale[i] = rgb_dist(s->rgb + i * 3, wr.rgb) < PALE_SHIRT;
         /* Away from the line a pale pixel's side is settled: on one
          * colour the cut's smoothness term would otherwise draw the
          * shortest line, a flat one. */

@@ -566,6 +566,23 @@ START_TEST(photofix_keeps_a_shaded_wall_beside_the_jaw_out) {
 }
 END_TEST
 
+/* A white shirt on a white wall: the shoulder line must be the shirt's top
+ * edge, where the wall ends, not the shade of a fold lower down whose
+ * shirt above is within PALE_WALL of the wall too. On 061_03 the old line
+ * (before the wall's spread set the tolerance) ran 30 to 60 rows below the
+ * shirt's top on the left (mask 0 here; quality-set IoU 0.953). */
+START_TEST(photofix_keeps_a_white_shirt_up_to_its_top_edge) {
+  uint8_t *m;
+  TU_NEED_REAL();
+  m = fix_composite("london/061_03", TRUTH_WALL_WHITE);
+  fprintf(stderr, "061_03 white: left shoulder %.0f, wall above it %.0f\n",
+          mask_mean(m, 60, 545, 120, 560), mask_mean(m, 20, 470, 80, 500));
+  ck_assert_double_ge(mask_mean(m, 60, 545, 120, 560), 223);
+  ck_assert_double_le(mask_mean(m, 20, 470, 80, 500), 32);
+  free(m);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -582,6 +599,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, real_photos_match_their_keyed_mattes);
   tcase_add_test(tc, composites_on_new_walls_match_their_exact_alpha);
   tcase_add_test(tc, photofix_keeps_a_shaded_wall_beside_the_jaw_out);
+  tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   suite_add_tcase(s, tc);
   return s;
 }
