@@ -1114,6 +1114,28 @@ out:
   return mean;
 }
 
+/* The line may not rise outward, so where the columns next to the neck
+ * have no step with wall above it (the neck or the collar hides the
+ * shirt's top there) it lies flat along the top of the search, and pale
+ * wall below it would be settled as shirt: a grey block beside the neck.
+ * Those columns say nothing; the line starts at the first column from the
+ * neck that rests on a step, within a row. */
+static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
+                          float *line) {
+  int dir = side ? 1 : -1;
+  for (int x = (int)(s->g.cx + dir * PALE_NECK * s->g.ed); x >= 0 && x < s->w;
+       x += dir) {
+    int y = (int)line[x];
+    float e;
+    if (line[x] < 0) continue;
+    e = edge_score(s, x, y, wr);
+    if (y - 1 >= 0) e = PST_MAX(e, edge_score(s, x, y - 1, wr));
+    if (y + 1 < s->h) e = PST_MAX(e, edge_score(s, x, y + 1, wr));
+    if (e >= PALE_STEP) break;
+    line[x] = -1;
+  }
+}
+
 /* The wall's colour and spread: the mean of the sure wall above the eyes
  * and the RMS distance from it. */
 static int wall_colour(const seg *s, wall_ref *wr) {
@@ -1176,6 +1198,7 @@ static pst_err pale_shoulders(seg *s) {
         if ((x + 0.5 > g->cx) == side) line[x] = -1;
       continue;
     }
+    trim_neck_end(s, side, &wr, line);
     if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1)))
       return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
