@@ -1128,9 +1128,10 @@ static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
     int y = (int)line[x];
     float e;
     if (line[x] < 0) continue;
-    e = edge_score(s, x, y, wr);
-    if (y - 1 >= 0) e = PST_MAX(e, edge_score(s, x, y - 1, wr));
-    if (y + 1 < s->h) e = PST_MAX(e, edge_score(s, x, y + 1, wr));
+    /* edge_score refuses rows above 3 itself; step_at reads the row below
+     * the one it scores, so row y + 1 is scored only above the last. */
+    e = PST_MAX(edge_score(s, x, y, wr), edge_score(s, x, y - 1, wr));
+    if (y + 2 < s->h) e = PST_MAX(e, edge_score(s, x, y + 1, wr));
     if (e >= PALE_STEP) break;
     line[x] = -1;
   }

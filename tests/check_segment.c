@@ -556,22 +556,39 @@ static double mask_mean(const uint8_t *m, int x0, int y0, int x1, int y1) {
   return acc / ((double)(x1 - x0) * (y1 - y0));
 }
 
+/* An output rectangle [x0, x1) x [y0, y1) the matte must show as wall
+ * (mean <= 32) or as person (mean >= 223). */
+typedef struct patch {
+  const char *what;
+  int x0, y0, x1, y1, person;
+} patch;
+
+/* Prints every patch's mean matte, then asserts each; frees m. */
+static void expect_patches(const char *name, uint8_t *m, const patch *p,
+                           int n) {
+  for (int i = 0; i < n; i++)
+    fprintf(stderr, "%s: %s %.0f\n", name, p[i].what,
+            mask_mean(m, p[i].x0, p[i].y0, p[i].x1, p[i].y1));
+  for (int i = 0; i < n; i++) {
+    double v = mask_mean(m, p[i].x0, p[i].y0, p[i].x1, p[i].y1);
+    ck_assert_msg(p[i].person ? v >= 223 : v <= 32, "%s: %s mean %.0f", name,
+                  p[i].what, v);
+  }
+  free(m);
+}
+
 /* A wall shading down the frame (a backdrop lit from above), through the
  * whole of photofix: the side strips follow it, so the lower wall beside
  * the jaw is seeded as wall. Before they did (3ae139a) the strips stopped
  * at the eyes and the cut kept whole rows of that wall (mask 255 beside
  * the jaw; quality-set IoU 0.767). */
 START_TEST(photofix_keeps_a_shaded_wall_beside_the_jaw_out) {
-  uint8_t *m;
+  static const patch p[] = {{"left of the jaw", 0, 430, 40, 470, 0},
+                            {"right of the jaw", 440, 430, 480, 470, 0},
+                            {"neck", 220, 540, 260, 560, 1}};
   TU_NEED_REAL();
-  m = fix_composite("canada/065f", TRUTH_WALL_GRADIENT);
-  fprintf(stderr, "065f gradient: beside the jaw %.0f %.0f, neck %.0f\n",
-          mask_mean(m, 0, 430, 40, 470), mask_mean(m, 440, 430, 480, 470),
-          mask_mean(m, 220, 540, 260, 560));
-  ck_assert_double_le(mask_mean(m, 0, 430, 40, 470), 32);
-  ck_assert_double_le(mask_mean(m, 440, 430, 480, 470), 32);
-  ck_assert_double_ge(mask_mean(m, 220, 540, 260, 560), 223);
-  free(m);
+  expect_patches("065f gradient",
+                 fix_composite("canada/065f", TRUTH_WALL_GRADIENT), p, 3);
 }
 END_TEST
 
@@ -581,14 +598,11 @@ END_TEST
  * (before the wall's spread set the tolerance) ran 30 to 60 rows below the
  * shirt's top on the left (mask 0 here; quality-set IoU 0.953). */
 START_TEST(photofix_keeps_a_white_shirt_up_to_its_top_edge) {
-  uint8_t *m;
+  static const patch p[] = {{"left shoulder", 60, 545, 120, 560, 1},
+                            {"wall above it", 20, 470, 80, 500, 0}};
   TU_NEED_REAL();
-  m = fix_composite("london/061_03", TRUTH_WALL_WHITE);
-  fprintf(stderr, "061_03 white: left shoulder %.0f, wall above it %.0f\n",
-          mask_mean(m, 60, 545, 120, 560), mask_mean(m, 20, 470, 80, 500));
-  ck_assert_double_ge(mask_mean(m, 60, 545, 120, 560), 223);
-  ck_assert_double_le(mask_mean(m, 20, 470, 80, 500), 32);
-  free(m);
+  expect_patches("061_03 white",
+                 fix_composite("london/061_03", TRUTH_WALL_WHITE), p, 2);
 }
 END_TEST
 
@@ -596,20 +610,16 @@ END_TEST
  * neck hides the white shirt's top, it lay flat along the top of its search
  * and the white wall under it was settled as shirt: a grey block beside
  * the neck of london/099_08 (mask 159 here at 430e787, which tightened the
- * wall test and so left these columns without a step; 0 before it). */
+ * wall test and so left these columns without a step; 17 before it). */
 START_TEST(photofix_leaves_no_wall_block_beside_a_white_collar) {
+  static const patch p[] = {{"beside the collar", 360, 470, 384, 490, 0},
+                            {"shoulder", 400, 560, 440, 580, 1}};
   char *path;
   pst_fix_result *r = NULL;
-  uint8_t *m;
   TU_NEED_REAL();
   path = tu_real_path("london/099_08.jpg");
   ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
-  m = matte_of(r, path);
-  fprintf(stderr, "099_08: beside the collar %.0f, shoulder %.0f\n",
-          mask_mean(m, 360, 470, 384, 490), mask_mean(m, 400, 560, 440, 580));
-  ck_assert_double_le(mask_mean(m, 360, 470, 384, 490), 32);
-  ck_assert_double_ge(mask_mean(m, 400, 560, 440, 580), 223);
-  free(m);
+  expect_patches("099_08", matte_of(r, path), p, 2);
   free(path);
 }
 END_TEST
