@@ -566,13 +566,15 @@ static pst_err segment(fix_ctx *c) {
   return PST_OK;
 }
 
-static pst_err replace_background(fix_ctx *c) {
+/* The person from `shown` (c->out, or c->out with the cloth below the photo
+ * made up differently) over the new wall, cut on c->out. */
+static pst_err replace_background(fix_ctx *c, const pst_image *shown) {
   pst__matte m;
   pst_image *comp = NULL;
   pst_err err = segment(c);
   if (err) return err;
   m.w = c->out->width, m.h = c->out->height, m.alpha = c->alpha;
-  err = pst__composite(c->out, &m, c->res->bg, &comp);
+  err = pst__composite(shown, &m, c->res->bg, &comp);
   if (err) return err;
   pst_image_destroy(c->out);
   c->out = comp;
@@ -627,26 +629,53 @@ static double exposure_gamma(const fix_ctx *c) {
   return PST_CLAMP(g, 1.0, GAMMA_MAX);
 }
 
-static void apply_gamma(pst_image *img, double g) {
+/* Apply gamma g to the image's rows from v0 on. */
+static void apply_gamma(pst_image *img, double g, int v0) {
   uint8_t lut[256];
   size_t n = (size_t)img->width * img->height * 3;
   if (fabs(g - 1) < 1e-3) return;
   for (int v = 0; v < 256; v++)
     lut[v] = (uint8_t)lround(255 * pow(v / 255.0, g));
-  for (size_t i = 0; i < n; i++) img->px[i] = lut[img->px[i]];
+  for (size_t i = (size_t)v0 * img->width * 3; i < n; i++)
+    img->px[i] = lut[img->px[i]];
+}
+
+/* A copy of the output with the cloth below the photo made up with the
+ * neckline closed (pst__warp_rgb_closed), or NULL when the canvas stays
+ * inside the photo. */
+static pst_err closed_copy(fix_ctx *c, pst_image **shown) {
+  int v0 = pst__rows_made_up(&c->xf);
+  pst_err err;
+  *shown = NULL;
+  if (v0 >= c->out->height) return PST_OK;
+  if ((err = pst__image_alloc(c->out->width, c->out->height, shown)))
+    return err;
+  memcpy((*shown)->px, c->out->px, (size_t)c->out->width * c->out->height * 3);
+  err = pst__warp_rgb_closed(c->img, c->ratio, &c->xf, *shown);
+  if (!err) apply_gamma(*shown, c->gamma, v0);
+  return err;
 }
 
 static pst_err render(fix_ctx *c) {
+  pst_image *shown = NULL;
   pst_err err = refine_decode(c);
   if (!err) err = pst__warp_rgb(c->img, c->ratio, &c->xf, &c->out);
   if (err) return err;
-  apply_gamma(c->out, c->gamma);
+  apply_gamma(c->out, c->gamma, 0);
+  if ((err = closed_copy(c, &shown))) goto out;
   if (c->opts && c->opts->keep_bg) {
+    if (shown) {
+      pst_image_destroy(c->out);
+      c->out = shown, shown = NULL;
+    }
     c->res->bg = corner_colour(c->out);
-    return PST_OK;
+    goto out;
   }
   c->res->bg = c->opts && c->opts->has_bg ? c->opts->bg : c->prof->bg_rgb;
-  return replace_background(c);
+  err = replace_background(c, shown ? shown : c->out);
+out:
+  pst_image_destroy(shown);
+  return err;
 }
 
 /* ---- encoding ---- */

@@ -71,6 +71,16 @@ pst_point pst__xform_inverse(const pst__xform *x, pst_point p) PST_HIDDEN;
  * image is reflected at its edge. */
 pst_err pst__warp_rgb(const pst_image *src, double ratio, const pst__xform *x,
                       pst_image **out) PST_HIDDEN;
+/* The first output row that the cloth made up below the photo reaches
+ * (out_h when none is). */
+int pst__rows_made_up(const pst__xform *x) PST_HIDDEN;
+/* Warp those rows again into out (out_w x out_h, from pst__warp_rgb), the
+ * neckline of a tight crop closed by the clothing beside it rather than
+ * continued straight down as stripes. pst__warp_rgb's plain continuation
+ * is what the segmenter's colour models learn from; this is what the
+ * output shows. */
+pst_err pst__warp_rgb_closed(const pst_image *src, double ratio,
+                             const pst__xform *x, pst_image *out) PST_HIDDEN;
 /* The same for one 8-bit plane, into a malloc'd out_w*out_h buffer. */
 pst_err pst__warp_plane(const pst_plane *src, double ratio, const pst__xform *x,
                         uint8_t **out) PST_HIDDEN;

@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_TAPS 12
 
@@ -163,7 +164,7 @@ static void area_px(const src *s, const taps *t, double cx, double cy,
 
 /* The warp proper: one row of output at a time, walking the rotated grid
  * incrementally. */
-static void warp(const src *s, double ratio, const pst__xform *x,
+static void warp(const src *s, double ratio, const pst__xform *x, int v0,
                  uint8_t *dst) {
   double k = ratio / x->s; /* source px per output px */
   int n = PST_CLAMP((int)ceil(k - 1e-6), 1, MAX_TAPS);
@@ -175,7 +176,7 @@ static void warp(const src *s, double ratio, const pst__xform *x,
   double ox = o.x * ratio - 0.5, oy = o.y * ratio - 0.5;
   taps t;
   taps_init(&t, n, ca, sa);
-  for (int v = 0; v < x->out_h; v++) {
+  for (int v = v0; v < x->out_h; v++) {
     uint8_t *out = dst + (size_t)v * x->out_w * s->ch;
     double cx = ox + v * vx, cy = oy + v * vy;
     for (int u = 0; u < x->out_w; u++, cx += ux, cy += uy) {
@@ -232,74 +233,259 @@ static void band_stats(const src *s, int band, float *mean, float *spread) {
   *spread = (float)sqrt(var / ((double)band * w * ch));
 }
 
+/* The neckline of a tight crop: the run of columns in the middle of the
+ * torso (neck, collar, a chain, a shirt under an open jacket) whose colour
+ * differs from the clothing at the torso's outer ends. Continued straight
+ * down it would become vertical stripes; instead the clothing on each side
+ * closes over it, like lapels meeting, within EXT_CLOSE of the rows made
+ * up. */
+#define EXT_WALL 24.f  /* RGB: this close to the wall colour is wall */
+#define EXT_ZONE 36.f  /* RGB: the neckline is this far from the clothing */
+#define EXT_CLOSE 0.6f /* share of the made-up rows over which it closes */
+#define EXT_MIN_G 0.5f /* the slowest closing, columns per row */
+
+typedef struct neckline {
+  int on;
+  int L, R;        /* the torso's columns on the last rows */
+  int q;           /* how much clothing beside the neckline is mirrored */
+  float zl, zr, g; /* the neckline's edges there; closing, columns per row */
+} neckline;
+
+static float dist3(const float *a, const float *b) {
+  float d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2];
+  return sqrtf(d0 * d0 + d1 * d1 + d2 * d2);
+}
+
+/* Mean of the profile's colours over columns lo..hi. */
+static void span_mean(const float *mean, int lo, int hi, float *out) {
+  out[0] = out[1] = out[2] = 0;
+  for (int x = lo; x <= hi; x++)
+    for (int c = 0; c < 3; c++) out[c] += mean[x * 3 + c] / (hi - lo + 1);
+}
+
+/* Find the neckline in the profile `mean` of the last rows (RGB), the torso
+ * being the run of non-wall columns around column xc. `need` rows are to
+ * be made up. */
+static void find_neckline(const src *s, const float *mean, int xc, int need,
+                          neckline *nl) {
+  float wall[3], cl[3], cr[3];
+  int L, R, q, zl, zr;
+  nl->on = 0;
+  if (s->ch != 3 || !s->fill || need < 1) return;
+  for (int c = 0; c < 3; c++) wall[c] = s->fill[c];
+  /* Wall shows beside the torso, from the photo's edges in; a wall-pale
+   * shirt inside the torso is not wall. */
+  for (L = 0; L < s->w && dist3(mean + L * 3, wall) < EXT_WALL; L++) {
+  }
+  for (R = s->w - 1; R >= 0 && dist3(mean + R * 3, wall) < EXT_WALL; R--) {
+  }
+  if (xc < L || xc > R) return;
+  q = PST_MAX(2, (R - L + 1) / 10);
+  if (R - L + 1 < 4 * q) return;
+  /* Walk in from each end while the colour stays near the clothing just
+   * passed (q columns): shading drifts slowly, the neckline jumps. */
+  for (zl = L + q; zl <= R; zl++) {
+    span_mean(mean, zl - q, zl - 1, cl);
+    if (dist3(mean + zl * 3, cl) > EXT_ZONE) break;
+  }
+  for (zr = R - q; zr >= L; zr--) {
+    span_mean(mean, zr + 1, zr + q, cr);
+    if (dist3(mean + zr * 3, cr) > EXT_ZONE) break;
+  }
+  if (zl > R || zr < L || zr < zl) return;
+  nl->L = L, nl->R = R, nl->q = q;
+  nl->zl = (float)zl, nl->zr = (float)zr;
+  nl->g = PST_MAX(EXT_MIN_G, (zr - zl) / 2.f / (EXT_CLOSE * need));
+  nl->on = 1;
+}
+
+/* Clamp t to 0..1 and ease it. */
+static float smooth01(float t) {
+  t = PST_CLAMP(t, 0.f, 1.f);
+  return t * t * (3 - 2 * t);
+}
+
+/* Reflect i into lo..hi. */
+static int reflect_in(int i, int lo, int hi) {
+  return lo + reflect(i - lo, hi - lo + 1);
+}
+
+/* One made-up row's profile before grain, `e` rows down: the neckline
+ * closed by that much, the clothing right beside it (q columns) mirrored
+ * into what it covers, so its shading carries on; soft edges `rw` columns
+ * wide. */
+static void closed_row(const float *mean, const neckline *nl, int e, float rw,
+                       float *row) {
+  float el = nl->zl + nl->g * e, er = nl->zr - nl->g * e;
+  float zc = (nl->zl + nl->zr) / 2, open;
+  int zl = (int)nl->zl, zr = (int)nl->zr;
+  int ll = PST_MAX(nl->L, zl - nl->q), rr = PST_MIN(nl->R, zr + nl->q);
+  if (el > zc) el = er = zc;
+  /* What is left open fades out as it narrows to nothing. */
+  open = smooth01((er - el) / rw);
+  for (int x = nl->L; x <= nl->R; x++) {
+    float wz, t, cl, cr;
+    const float *ml = mean + x * 3, *mr = mean + x * 3;
+    if (x < zl - rw || x > zr + rw) continue;
+    if (x >= zl && zl > nl->L)
+      ml = mean + reflect_in(2 * zl - 1 - x, ll, zl - 1) * 3;
+    if (x <= zr && zr < nl->R)
+      mr = mean + reflect_in(2 * zr + 1 - x, zr + 1, rr) * 3;
+    /* Between the edges the left clothing meets the right at zc. */
+    t = smooth01((x - zc) / (2 * rw) + 0.5f);
+    wz = open * smooth01((x - el) / rw + 0.5f) * smooth01((er - x) / rw + 0.5f);
+    for (int c = 0; c < 3; c++) {
+      cl = ml[c], cr = mr[c];
+      row[x * 3 + c] = wz * mean[x * 3 + c] + (1 - wz) * (cl + (cr - cl) * t);
+    }
+  }
+}
+
+/* Box blur of a row profile over radius r, among the columns `keep` marks
+ * (the torso: the wall beside it stays sharp); `sum` and `cnt` are
+ * scratch. */
+static void blur_row(float *row, const uint8_t *keep, int w, int ch, int r,
+                     double *sum, int *cnt) {
+  for (int c = 0; c < ch; c++) sum[c] = 0;
+  cnt[0] = 0;
+  for (int x = 0; x < w; x++) {
+    cnt[x + 1] = cnt[x] + keep[x];
+    for (int c = 0; c < ch; c++)
+      sum[(x + 1) * ch + c] = sum[x * ch + c] + (keep[x] ? row[x * ch + c] : 0);
+  }
+  for (int x = 0; x < w; x++) {
+    int lo = PST_MAX(0, x - r), hi = PST_MIN(w - 1, x + r);
+    int n = cnt[hi + 1] - cnt[lo];
+    if (!keep[x] || n < 1) continue;
+    for (int c = 0; c < ch; c++)
+      row[x * ch + c] =
+          (float)((sum[(hi + 1) * ch + c] - sum[lo * ch + c]) / n);
+  }
+}
+
 /* Rows continuing a tightly framed portrait below its edge. Repeating or
  * mirroring rows shows: a diagonal collar turns into a zigzag, a chin
  * comes back upside down. Instead the mirror of the last rows fades within
  * a few rows into the cloth's own colour, column by column (so a dark
- * jacket over a white shirt stays where it was), with a fine grain of the
- * cloth's texture so it does not look painted. */
-static pst_err extend_below(src *s, int rows, uint8_t **buf) {
+ * jacket over a white shirt stays where it was), the neckline closing over
+ * (find_neckline), with a grain of the cloth's texture at the output's
+ * scale (`k` source px per output px) so it does not look painted. `xc` is
+ * the column below the face's centre, `need` the rows the canvas shows. */
+static pst_err extend_below(src *s, int rows, int need, double k, int xc,
+                            int close, uint8_t **buf) {
   int band = PST_CLAMP(s->h / 40, 2, s->h), fade = PST_MAX(2, band);
+  /* The plain continuation (what the segmenter was tuned on) keeps its
+   * pixel-fine grain; the closed one's grain is of output pixels, so it
+   * shows once shrunk. */
+  int gc = close ? PST_MAX(1, (int)lrint(k)) : 1, ch = s->ch, w = s->w;
   size_t rowb = (size_t)s->stride;
-  float *mean = malloc(sizeof *mean * 2 * (size_t)s->w * s->ch), spread;
-  uint8_t *ext = malloc(rowb * (size_t)rows);
-  if (!mean || !ext) {
-    free(mean), free(ext);
-    return PST_ERR_NOMEM;
-  }
+  float *mean = malloc(sizeof *mean * 2 * (size_t)w * ch), spread;
+  float *row = malloc(sizeof *row * (size_t)w * ch);
+  double *sum = malloc(sizeof *sum * ((size_t)w + 1) * ch);
+  int *cnt = malloc(sizeof *cnt * ((size_t)w + 1));
+  uint8_t *ext = malloc(rowb * (size_t)rows), *keep = calloc((size_t)w, 1);
+  neckline nl;
+  pst_err err = PST_ERR_NOMEM;
+  if (!mean || !row || !sum || !cnt || !ext || !keep) goto out;
   band_stats(s, band, mean, &spread);
   spread = PST_MIN(spread, 10.0f) * 0.6f;
+  nl.on = 0;
+  if (close) find_neckline(s, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
+  if (nl.on) memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));
   for (int e = 0; e < rows; e++) {
     int my = PST_MAX(s->h - 1 - e, 0);
     float t = PST_MIN(1.0f, (float)(e + 1) / (float)fade);
-    for (int x = 0; x < s->w; x++)
-      for (int c = 0; c < s->ch; c++) {
-        float m = s->data[(size_t)my * rowb + (size_t)x * s->ch + c];
-        float v =
-            (1 - t) * m + t * (mean[x * s->ch + c] + spread * grain(x, e, c));
-        ext[(size_t)e * rowb + (size_t)x * s->ch + c] =
+    memcpy(row, mean, sizeof *row * (size_t)w * ch);
+    if (nl.on) {
+      /* Further down, what is left of the collar and the folds blurs out
+       * across the torso: no stripe runs straight to the bottom. */
+      closed_row(mean, &nl, e, (float)(4 * k), row);
+      blur_row(row, keep, w, ch, e / 2, sum, cnt);
+    }
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < ch; c++) {
+        float m = s->data[(size_t)my * rowb + (size_t)x * ch + c];
+        float v = (1 - t) * m +
+                  t * (row[x * ch + c] + spread * grain(x / gc, e / gc, c));
+        ext[(size_t)e * rowb + (size_t)x * ch + c] =
             (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
       }
   }
-  free(mean);
   s->ext = ext, s->ext_h = rows;
   *buf = ext;
-  return PST_OK;
+  ext = NULL;
+  err = PST_OK;
+out:
+  free(mean), free(row), free(sum), free(cnt), free(ext), free(keep);
+  return err;
 }
 
-/* Source rows the canvas needs below the photo (with the filter's reach). */
-static int rows_below(const src *s, double ratio, const pst__xform *x) {
-  double need = x->over_bottom / x->s * ratio;
+/* Source rows the canvas shows below the photo (`*need`), and with the
+ * filter's reach. */
+static int rows_below(const src *s, double ratio, const pst__xform *x,
+                      int *need) {
+  double rows = x->over_bottom / x->s * ratio;
+  *need = 0;
   if (x->over_bottom <= 0) return 0;
-  return PST_MIN((int)ceil(need) + MAX_TAPS + 4, 4 * s->h);
+  *need = PST_MIN((int)ceil(rows), 4 * s->h);
+  return PST_MIN((int)ceil(rows) + MAX_TAPS + 4, 4 * s->h);
 }
 
-static pst_err warp_src(src *s, double ratio, const pst__xform *x,
-                        uint8_t *dst) {
+/* Warp output rows v0.. into dst, the cloth below the photo continued
+ * plainly or with the neckline closed. */
+static pst_err warp_src(src *s, double ratio, const pst__xform *x, int close,
+                        int v0, uint8_t *dst) {
   uint8_t *ext = NULL;
-  int rows = rows_below(s, ratio, x);
+  int need, rows = rows_below(s, ratio, x, &need);
   if (rows > 0 && s->h >= 4) {
-    pst_err err = extend_below(s, rows, &ext);
+    /* The column below the face: the canvas is centred on it. */
+    pst_point b = pst__xform_apply(x, x->out_w / 2.0, x->out_h);
+    pst_err err = extend_below(s, rows, need, ratio / x->s,
+                               (int)lrint(b.x * ratio - 0.5), close, &ext);
     if (err) return err;
   }
-  warp(s, ratio, x, dst);
+  warp(s, ratio, x, v0, dst);
   free(ext);
   return PST_OK;
 }
 
+/* An RGB photo as a source, `fill` (3 bytes) taking top_rgb. */
+static src rgb_src(const pst_image *img, const pst__xform *x, uint8_t *fill) {
+  src s = {img->px, img->width, img->height, img->width * 3, 3, NULL, NULL, 0};
+  fill[0] = x->top_rgb.r, fill[1] = x->top_rgb.g, fill[2] = x->top_rgb.b;
+  if (x->top_fill) s.fill = fill;
+  return s;
+}
+
 pst_err pst__warp_rgb(const pst_image *img, double ratio, const pst__xform *x,
                       pst_image **out) {
-  uint8_t fill[3] = {x->top_rgb.r, x->top_rgb.g, x->top_rgb.b};
-  src s = {img->px,        img->width, img->height,
-           img->width * 3, 3,          x->top_fill ? fill : NULL,
-           NULL,           0};
+  uint8_t fill[3];
+  src s = rgb_src(img, x, fill);
   pst_err err;
   *out = NULL;
   if (img->width < 1 || img->height < 1 || x->s <= 0) return PST_ERR_ARG;
   err = pst__image_alloc(x->out_w, x->out_h, out);
-  if (!err) err = warp_src(&s, ratio, x, (*out)->px);
+  if (!err) err = warp_src(&s, ratio, x, 0, 0, (*out)->px);
   if (err) pst_image_destroy(*out), *out = NULL;
   return err;
+}
+
+int pst__rows_made_up(const pst__xform *x) {
+  if (x->over_bottom <= 0) return x->out_h;
+  /* One output row more: the filter reaches that far into the photo. */
+  return PST_CLAMP((int)floor(x->out_h - x->over_bottom) - 1, 0, x->out_h);
+}
+
+pst_err pst__warp_rgb_closed(const pst_image *img, double ratio,
+                             const pst__xform *x, pst_image *out) {
+  uint8_t fill[3];
+  src s = rgb_src(img, x, fill);
+  int v0 = pst__rows_made_up(x);
+  if (img->width < 1 || img->height < 1 || x->s <= 0 || !out ||
+      out->width != x->out_w || out->height != x->out_h)
+    return PST_ERR_ARG;
+  if (v0 >= x->out_h) return PST_OK;
+  return warp_src(&s, ratio, x, 1, v0, out->px);
 }
 
 pst_err pst__warp_plane(const pst_plane *p, double ratio, const pst__xform *x,
@@ -313,7 +499,7 @@ pst_err pst__warp_plane(const pst_plane *p, double ratio, const pst__xform *x,
   if (p->width < 1 || p->height < 1 || x->s <= 0) return PST_ERR_ARG;
   *out = malloc((size_t)x->out_w * (size_t)x->out_h);
   if (!*out) return PST_ERR_NOMEM;
-  err = warp_src(&s, ratio, x, *out);
+  err = warp_src(&s, ratio, x, 0, 0, *out);
   if (err) free(*out), *out = NULL;
   return err;
 }

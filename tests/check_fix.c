@@ -321,6 +321,57 @@ START_TEST(cloth_below_the_photo_repeats_no_rows) {
 }
 END_TEST
 
+/* A tight crop's neckline: a blue jacket at both sides, a skin-coloured
+ * neck between with a dark chain hanging down it, a grey wall at the
+ * corners. Continued straight down, the neck and the chain run to the
+ * bottom as stripes; closed, the jacket meets in the middle. */
+START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
+  const uint8_t jacket[3] = {50, 90, 160}, skin[3] = {205, 160, 135};
+  const uint8_t chain[3] = {40, 40, 40};
+  pst_image *src = NULL, *plain = NULL, *out = NULL;
+  pst_rgb wall = {200, 200, 200};
+  pst__xform x;
+  double far = 0;
+  int v0;
+  ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
+  for (int y = 250; y < 400; y++)
+    for (int i = 10; i < 390; i++) {
+      const uint8_t *c = i >= 140 && i < 260 ? skin : jacket;
+      if (abs(i - 170) < 3 && y > 330) c = chain;
+      memcpy(src->px + ((size_t)y * 400 + i) * 3, c, 3);
+    }
+  memset(&x, 0, sizeof x);
+  x.s = 1.0, x.mx = 200, x.my = 150, x.xe = 200, x.ye = 100;
+  x.out_w = 400, x.out_h = 400;
+  x.over_bottom = 50;
+  x.top_fill = 1, x.top_rgb = wall;
+  v0 = pst__rows_made_up(&x);
+  ck_assert_int_eq(v0, 349);
+  ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &plain), PST_OK);
+  ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
+  ck_assert_int_eq(pst__warp_rgb_closed(src, 1.0, &x, out), PST_OK);
+  /* Rows from the photo are left as they were. */
+  ck_assert_int_eq(memcmp(out->px, plain->px, (size_t)v0 * 400 * 3), 0);
+  /* The plain continuation keeps the neck at the bottom (what the test
+   * would see without the closing). */
+  ck_assert_int_gt(plain->px[((size_t)398 * 400 + 200) * 3], 150);
+  /* Closed: the bottom rows across the neck and the chain are jacket. */
+  for (int y = 394; y < 400; y++)
+    for (int i = 140; i < 260; i++) {
+      const uint8_t *p = out->px + ((size_t)y * 400 + i) * 3;
+      double d = 0;
+      for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
+      far = fmax(far, sqrt(d));
+    }
+  ck_assert_double_lt(far, 20);
+  /* The wall beside the jacket stays wall. */
+  ck_assert_int_gt(out->px[((size_t)398 * 400 + 3) * 3], 180);
+  pst_image_destroy(src);
+  pst_image_destroy(plain);
+  pst_image_destroy(out);
+}
+END_TEST
+
 static double finding_value(const pst_report *r, const char *id, int *pass) {
   for (int i = 0; i < pst_report_count(r); i++) {
     pst_finding f;
@@ -426,6 +477,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, the_size_search_lands_in_the_kb_range);
   tcase_add_test(tc, tall_hair_keeps_a_margin_from_both_range_edges);
   tcase_add_test(tc, cloth_below_the_photo_repeats_no_rows);
+  tcase_add_test(tc, the_neckline_below_a_tight_crop_closes_into_the_jacket);
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
   tcase_add_test(tc, options_check_their_ranges);
