@@ -560,6 +560,8 @@ static pst_err segment(fix_ctx *c) {
   in.crown_y = cr.y;
   in.work_max = SEG_WORK;
   in.out_w = c->out->width, in.out_h = c->out->height;
+  if (c->xf.over_bottom > 0)
+    in.real_h = (int)floor(c->out->height - c->xf.over_bottom);
   err = pst__segment(&in, &m);
   if (err) return err;
   c->alpha = m.alpha;

@@ -23,6 +23,7 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define GC_ITERS 2
 #define CUT_FAST 96   /* longest side of the fast mode's cut */
 #define CUT_MAX 160   /* longest side of the graph cut */
+#define THIN_RUN 30   /* runs under 1/30 of the width are slivers */
 #define NOISE_RGB 6.f /* wall noise allowance of the two-colour alpha */
 #define NOISE_HI 10.f /* and person texture allowance at the other end */
 #define NCAND 16
@@ -1710,7 +1711,7 @@ static pst_err check_input(const pst__seg_input *in) {
       f->x + f->w <= 0 || f->y + f->h <= 0)
     return PST_ERR_ARG;
   if (in->out_w < 0 || in->out_h < 0 || (!in->out_w != !in->out_h) ||
-      in->work_max < 0)
+      in->work_max < 0 || in->real_h < 0)
     return PST_ERR_ARG;
   if ((int64_t)in->out_w * in->out_h > 64 * 1024 * 1024) return PST_ERR_LIMIT;
   return PST_OK;
@@ -1724,6 +1725,35 @@ void pst__matte_free(pst__matte *m) {
 }
 
 /* The cut's labels at another size (bilinear, halfway). */
+/* Rows from `from` on of a w-wide plane (255 or 1 person) take row
+ * from - 1: below the photo the cloth was continued column by column, and
+ * so is the silhouette (the cut would otherwise decide the made-up rows on
+ * their flat colour and its shape prior). A run narrower than `thin`
+ * columns would become a stripe to the bottom: a gap of wall inside the
+ * person (piping cut as wall) takes person, a sliver of person in the wall
+ * or at the frame's edge takes wall, soft pixels at its sides with it. */
+static pst_err continue_rows(uint8_t *p, int w, int h, int from, int thin) {
+  uint8_t *row, hi = 0;
+  if (from < 1 || from >= h) return PST_OK;
+  if (!(row = malloc((size_t)w))) return PST_ERR_NOMEM;
+  memcpy(row, p + (size_t)(from - 1) * w, (size_t)w);
+  for (int x = 0; x < w; x++) hi = PST_MAX(hi, row[x]);
+  for (int x = 0; x < w;) {
+    int in = row[x] * 2 > hi, end = x, lo;
+    while (end < w && (row[end] * 2 > hi) == in) end++;
+    if (end - x < thin && (in ? !(x == 0 && end == w) : (x > 0 && end < w))) {
+      uint8_t v = in ? 0 : hi;
+      for (lo = x; lo > 0 && row[lo - 1] != 0 && row[lo - 1] != hi;) lo--;
+      while (end < w && row[end] != 0 && row[end] != hi) end++;
+      memset(row + lo, v, (size_t)(end - lo));
+    }
+    x = end;
+  }
+  for (int y = from; y < h; y++) memcpy(p + (size_t)y * w, row, (size_t)w);
+  free(row);
+  return PST_OK;
+}
+
 static void upsample_labels(const seg *s, int ow, int oh, uint8_t *alpha) {
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
   for (int y = 0; y < oh; y++)
@@ -1770,6 +1800,10 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   resample_rgb(in->img, s.w, s.h, s.rgb);
   make_trimap(&s);
   if ((err = graph_cut(&s))) goto out;
+  if (in->real_h > 0 && in->real_h < H &&
+      (err = continue_rows(s.lab, s.w, s.h, (int)(in->real_h * (double)s.h / H),
+                           PST_MAX(2, s.w / THIN_RUN))))
+    goto out;
   if (ow == s.w && oh == s.h) {
     for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;
   } else if (fast) {
@@ -1778,6 +1812,11 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
              (err = snap_far(out->alpha, ow, oh, 1, 0))) {
     goto out;
   }
+  if (in->real_h > 0 && in->real_h < H &&
+      (err =
+           continue_rows(out->alpha, ow, oh, (int)(in->real_h * (double)oh / H),
+                         PST_MAX(2, ow / THIN_RUN))))
+    goto out;
   out->w = ow, out->h = oh;
 out:
   free(s.rgb);

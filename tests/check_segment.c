@@ -624,6 +624,24 @@ START_TEST(photofix_leaves_no_wall_block_beside_a_white_collar) {
 }
 END_TEST
 
+/* Below a tight crop the canvas runs past the photo and the cloth is made
+ * up; the silhouette goes on straight down from the photo's last rows.
+ * On canada/110m the wall right of the jacket reaches the bottom edge: the
+ * cut, left to decide the made-up rows on their flat colours and its shape
+ * prior, kept them as a grey block of old wall (mask 255 here at 705994b). */
+START_TEST(photofix_continues_the_wall_beside_a_tight_crop_downward) {
+  static const patch p[] = {{"wall below the photo", 410, 610, 450, 640, 0},
+                            {"jacket below the photo", 100, 610, 200, 640, 1}};
+  char *path;
+  pst_fix_result *r = NULL;
+  TU_NEED_REAL();
+  path = tu_real_path("canada/110m.jpg");
+  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
+  expect_patches("110m", matte_of(r, path), p, 2);
+  free(path);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -642,6 +660,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_shaded_wall_beside_the_jaw_out);
   tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
+  tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   suite_add_tcase(s, tc);
   return s;
 }
