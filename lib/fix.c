@@ -560,8 +560,9 @@ static pst_err segment(fix_ctx *c) {
   in.crown_y = cr.y;
   in.work_max = SEG_WORK;
   in.out_w = c->out->width, in.out_h = c->out->height;
-  if (c->xf.over_bottom > 0)
-    in.real_h = (int)floor(c->out->height - c->xf.over_bottom);
+  /* Past the photo the silhouette is continued as the cloth is. */
+  if (c->xf.over_left > 0 || c->xf.over_right > 0 || c->xf.over_bottom > 0)
+    pst__real_area(&c->xf, &in.real_x0, &in.real_x1, &in.real_h);
   err = pst__segment(&in, &m);
   if (err) return err;
   c->alpha = m.alpha;
@@ -631,40 +632,38 @@ static double exposure_gamma(const fix_ctx *c) {
   return PST_CLAMP(g, 1.0, GAMMA_MAX);
 }
 
-/* Apply gamma g to the image's rows from v0 on. */
-static void apply_gamma(pst_image *img, double g, int v0) {
+static void apply_gamma(pst_image *img, double g) {
   uint8_t lut[256];
   size_t n = (size_t)img->width * img->height * 3;
   if (fabs(g - 1) < 1e-3) return;
   for (int v = 0; v < 256; v++)
     lut[v] = (uint8_t)lround(255 * pow(v / 255.0, g));
-  for (size_t i = (size_t)v0 * img->width * 3; i < n; i++)
-    img->px[i] = lut[img->px[i]];
+  for (size_t i = 0; i < n; i++) img->px[i] = lut[img->px[i]];
 }
 
-/* A copy of the output with the cloth below the photo made up with the
- * neckline closed (pst__warp_rgb_closed), or NULL when the canvas stays
+/* The output as shown: a copy of c->out with the canvas past the photo
+ * made up for the eye (pst__warp_made_up), or NULL when the canvas stays
  * inside the photo. */
-static pst_err closed_copy(fix_ctx *c, pst_image **shown) {
-  int v0 = pst__rows_made_up(&c->xf);
+static pst_err shown_copy(fix_ctx *c, pst_image **shown) {
+  int x0, x1, y1;
   pst_err err;
   *shown = NULL;
-  if (v0 >= c->out->height) return PST_OK;
+  pst__real_area(&c->xf, &x0, &x1, &y1);
+  if (x0 == 0 && x1 == c->out->width && y1 == c->out->height) return PST_OK;
   if ((err = pst__image_alloc(c->out->width, c->out->height, shown)))
     return err;
   memcpy((*shown)->px, c->out->px, (size_t)c->out->width * c->out->height * 3);
-  err = pst__warp_rgb_closed(c->img, c->ratio, &c->xf, *shown);
-  if (!err) apply_gamma(*shown, c->gamma, v0);
-  return err;
+  return pst__warp_made_up(c->img, c->ratio, &c->xf, *shown);
 }
 
 static pst_err render(fix_ctx *c) {
   pst_image *shown = NULL;
   pst_err err = refine_decode(c);
   if (!err) err = pst__warp_rgb(c->img, c->ratio, &c->xf, &c->out);
-  if (err) return err;
-  apply_gamma(c->out, c->gamma, 0);
-  if ((err = closed_copy(c, &shown))) goto out;
+  if (!err) err = shown_copy(c, &shown);
+  if (err) goto out;
+  apply_gamma(c->out, c->gamma);
+  if (shown) apply_gamma(shown, c->gamma);
   if (c->opts && c->opts->keep_bg) {
     if (shown) {
       pst_image_destroy(c->out);

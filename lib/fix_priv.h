@@ -27,8 +27,7 @@ typedef struct pst__xform {
   double xe, ye; /* where the eye midpoint lands in the output */
   int out_w, out_h;
   /* How far the canvas runs past the photo, in output px (0: inside). The
-   * resampler reflects the photo at the sides and continues the cloth
-   * below it (resample.c). */
+   * resampler continues the photo there (resample.c). */
   double over_top, over_bottom, over_left, over_right;
   /* Above the photo there is only wall: with top_fill set the resampler
    * paints top_rgb there instead of reflecting (which would mirror the
@@ -71,16 +70,19 @@ pst_point pst__xform_inverse(const pst__xform *x, pst_point p) PST_HIDDEN;
  * image is reflected at its edge. */
 pst_err pst__warp_rgb(const pst_image *src, double ratio, const pst__xform *x,
                       pst_image **out) PST_HIDDEN;
-/* The first output row that the cloth made up below the photo reaches
- * (out_h when none is). */
-int pst__rows_made_up(const pst__xform *x) PST_HIDDEN;
-/* Warp those rows again into out (out_w x out_h, from pst__warp_rgb), the
- * neckline of a tight crop closed by the clothing beside it rather than
- * continued straight down as stripes. pst__warp_rgb's plain continuation
- * is what the segmenter's colour models learn from; this is what the
- * output shows. */
-pst_err pst__warp_rgb_closed(const pst_image *src, double ratio,
-                             const pst__xform *x, pst_image *out) PST_HIDDEN;
+/* Where the canvas shows the photo itself: columns x0..x1 - 1, rows
+ * 0..y1 - 1 (the filter's reach inside the edge counted out). Above the
+ * photo there is only wall. */
+void pst__real_area(const pst__xform *x, int *x0, int *x1, int *y1) PST_HIDDEN;
+/* Warp the rest of the canvas again into out (out_w x out_h, from
+ * pst__warp_rgb) as the output shows it: past the sides the photo is
+ * continued row by row (reflected, a shoulder falling to the edge would
+ * come back up: a V notch), and below it the neckline of a tight crop is
+ * closed by the clothing beside it rather than run down as stripes.
+ * pst__warp_rgb's reflected sides and plain continuation below are what
+ * the segmenter's colour models learn from. */
+pst_err pst__warp_made_up(const pst_image *src, double ratio,
+                          const pst__xform *x, pst_image *out) PST_HIDDEN;
 /* The same for one 8-bit plane, into a malloc'd out_w*out_h buffer. */
 pst_err pst__warp_plane(const pst_plane *src, double ratio, const pst__xform *x,
                         uint8_t **out) PST_HIDDEN;

@@ -7,9 +7,11 @@
  * a box filter of the footprint's size along the rotated grid, convolved
  * with the bilinear tent. When the source is enlarged a single Catmull-Rom
  * bicubic sample keeps the edges crisp. Outside the photo (an extended
- * canvas) the wall colour continues above, the photo is reflected at the
- * sides, and below it the cloth is continued by extend_below(): never a
- * smeared last row. */
+ * canvas) the wall colour continues above. At the sides and below, the
+ * segmenter sees the photo reflected and the cloth continued plainly
+ * (extend_below); the output shows the sides continued row by row
+ * (extend_side) and the cloth below with its neckline closed: never a
+ * smeared last row, a stripe or a mirrored notch. */
 #include "fix_priv.h"
 
 #include <math.h>
@@ -22,8 +24,15 @@ typedef struct src {
   const uint8_t *data;
   int w, h, stride, ch;
   const uint8_t *fill; /* ch bytes painted above the photo, or NULL */
-  const uint8_t *ext;  /* ext_h rows continuing the photo below, or NULL */
-  int ext_h;
+  /* ext_h rows continuing the photo below, or NULL: ext_w pixels wide,
+   * the first ext_x0 of them left of the photo (under its left side). */
+  const uint8_t *ext;
+  int ext_h, ext_w, ext_x0;
+  /* Columns continuing the photo to the left (0) and right (1), h rows of
+   * side_w[i] pixels: column j stands at x = -1 - j (left) or w + j
+   * (right). NULL: the photo is reflected there. */
+  const uint8_t *side[2];
+  int side_w[2];
 } src;
 
 /* Reflect an integer coordinate into 0..n-1 (edge sample repeated once). */
@@ -37,16 +46,24 @@ static int reflect(int i, int n) {
 }
 
 /* The source pixel at integer (x, y): inside, or continued outside (wall
- * colour above, reflection at the sides, the cloth band below). */
+ * colour above, the cloth continued at the sides and below). */
 static const uint8_t *at(const src *s, int x, int y) {
-  if ((unsigned)x >= (unsigned)s->w) x = reflect(x, s->w);
-  if ((unsigned)y >= (unsigned)s->h) {
-    if (y < 0 && s->fill) return s->fill;
-    if (y >= s->h && s->ext)
-      return s->ext + (size_t)PST_MIN(y - s->h, s->ext_h - 1) * s->stride +
-             (size_t)x * s->ch;
-    y = reflect(y, s->h);
+  if (y >= s->h && s->ext) {
+    int xx = PST_CLAMP(x + s->ext_x0, 0, s->ext_w - 1);
+    return s->ext +
+           ((size_t)PST_MIN(y - s->h, s->ext_h - 1) * s->ext_w + xx) * s->ch;
   }
+  if (y < 0 && s->fill) return s->fill;
+  if ((unsigned)x >= (unsigned)s->w) {
+    int right = x >= s->w, j = right ? x - s->w : -1 - x;
+    const uint8_t *col = s->side[right];
+    if (col && (unsigned)y < (unsigned)s->h)
+      return col + ((size_t)y * s->side_w[right] +
+                    (size_t)PST_MIN(j, s->side_w[right] - 1)) *
+                       s->ch;
+    x = reflect(x, s->w);
+  }
+  if ((unsigned)y >= (unsigned)s->h) y = reflect(y, s->h);
   return s->data + (size_t)y * s->stride + (size_t)x * s->ch;
 }
 
@@ -164,8 +181,8 @@ static void area_px(const src *s, const taps *t, double cx, double cy,
 
 /* The warp proper: one row of output at a time, walking the rotated grid
  * incrementally. */
-static void warp(const src *s, double ratio, const pst__xform *x, int v0,
-                 uint8_t *dst) {
+static void warp(const src *s, double ratio, const pst__xform *x, int u0,
+                 int u1, int v0, int v1, uint8_t *dst) {
   double k = ratio / x->s; /* source px per output px */
   int n = PST_CLAMP((int)ceil(k - 1e-6), 1, MAX_TAPS);
   double ca = cos(x->theta) * k, sa = sin(x->theta) * k;
@@ -176,10 +193,10 @@ static void warp(const src *s, double ratio, const pst__xform *x, int v0,
   double ox = o.x * ratio - 0.5, oy = o.y * ratio - 0.5;
   taps t;
   taps_init(&t, n, ca, sa);
-  for (int v = v0; v < x->out_h; v++) {
+  for (int v = v0; v < v1; v++) {
     uint8_t *out = dst + (size_t)v * x->out_w * s->ch;
-    double cx = ox + v * vx, cy = oy + v * vy;
-    for (int u = 0; u < x->out_w; u++, cx += ux, cy += uy) {
+    double cx = ox + v * vx + u0 * ux, cy = oy + v * vy + u0 * uy;
+    for (int u = u0; u < u1; u++, cx += ux, cy += uy) {
       if (n == 1 && k < 1.0) {
         double acc[3] = {0, 0, 0};
         bicubic(s, cx, cy, acc);
@@ -201,37 +218,85 @@ static float grain(int x, int y, int c) {
   return (float)(h & 0xffff) / 32767.5f - 1.0f;
 }
 
-/* The cloth of the last `band` rows: each column's mean colour, smoothed
- * across columns so one dark thread does not become a stripe, and the
- * spread of the cloth around it (its texture). */
-static void band_stats(const src *s, int band, float *mean, float *spread) {
-  int w = s->w, ch = s->ch, r = PST_MAX(2, w / 60);
+/* The cloth along one edge of the photo: n positions `along` bytes apart
+ * from p0, each the mean of `band` pixels stepping `into` bytes inward
+ * (the last rows, column by column, or the outer columns, row by row),
+ * smoothed along the edge so one dark thread does not become a stripe;
+ * and the spread of the cloth around it (its texture). `mean` holds 2 n ch
+ * floats. */
+static void band_stats(const uint8_t *p0, long along, long into, int n, int ch,
+                       int band, float *mean, float *spread) {
+  int r = PST_MAX(2, n / 60);
   double var = 0;
-  float *raw = mean + (size_t)w * ch; /* second half of the buffer */
-  for (int x = 0; x < w; x++)
+  float *raw = mean + (size_t)n * ch; /* second half of the buffer */
+  for (int i = 0; i < n; i++)
     for (int c = 0; c < ch; c++) {
       float acc = 0;
-      for (int y = s->h - band; y < s->h; y++)
-        acc += s->data[(size_t)y * s->stride + (size_t)x * ch + c];
-      raw[x * ch + c] = acc / band;
+      for (int b = 0; b < band; b++) acc += p0[i * along + b * into + c];
+      raw[i * ch + c] = acc / band;
     }
-  for (int x = 0; x < w; x++)
+  for (int i = 0; i < n; i++)
     for (int c = 0; c < ch; c++) {
       float acc = 0;
-      int n = 0;
-      for (int i = PST_MAX(0, x - r); i <= PST_MIN(w - 1, x + r); i++, n++)
-        acc += raw[i * ch + c];
-      mean[x * ch + c] = acc / n;
+      int m = 0;
+      for (int j = PST_MAX(0, i - r); j <= PST_MIN(n - 1, i + r); j++, m++)
+        acc += raw[j * ch + c];
+      mean[i * ch + c] = acc / m;
     }
-  for (int y = s->h - band; y < s->h; y++)
-    for (int x = 0; x < w; x++)
+  for (int i = 0; i < n; i++)
+    for (int b = 0; b < band; b++)
       for (int c = 0; c < ch; c++) {
-        double d = s->data[(size_t)y * s->stride + (size_t)x * ch + c] -
-                   raw[x * ch + c];
+        double d = p0[i * along + b * into + c] - raw[i * ch + c];
         var += d * d;
       }
-  *spread = (float)sqrt(var / ((double)band * w * ch));
+  *spread = (float)sqrt(var / ((double)band * n * ch));
 }
+
+/* The photo continued `cols` columns past its left (right) edge, row by
+ * row as the bottom is column by column: the mirror of the outer columns
+ * fades within a few columns into each row's cloth or wall colour, with a
+ * fine grain. Reflecting further would bring a shoulder sloping down to
+ * the edge back up beyond it: a V notch in the outline. */
+static pst_err extend_side(src *s, int right, int cols, uint8_t **buf) {
+  int band = PST_CLAMP(s->w / 40, 2, s->w), fade = PST_MAX(2, band);
+  int ch = s->ch, h = s->h;
+  long into = right ? -ch : ch;
+  const uint8_t *p0 = s->data + (right ? (size_t)(s->w - 1) * ch : 0);
+  float *mean = malloc(sizeof *mean * 2 * (size_t)h * ch), spread;
+  uint8_t *ext = malloc((size_t)h * cols * ch);
+  if (!mean || !ext) {
+    free(mean), free(ext);
+    return PST_ERR_NOMEM;
+  }
+  band_stats(p0, s->stride, into, h, ch, band, mean, &spread);
+  spread = PST_MIN(spread, 10.0f) * 0.6f;
+  for (int y = 0; y < h; y++)
+    for (int j = 0; j < cols; j++) {
+      int mj = PST_MIN(j, s->w - 1);
+      float t = PST_MIN(1.0f, (float)(j + 1) / (float)fade);
+      for (int c = 0; c < ch; c++) {
+        float m = p0[(size_t)y * s->stride + mj * into + c];
+        float v = (1 - t) * m +
+                  t * (mean[y * ch + c] + spread * grain(j, y, c + 3 * right));
+        ext[((size_t)y * cols + j) * ch + c] =
+            (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
+      }
+    }
+  free(mean);
+  s->side[right] = ext, s->side_w[right] = cols;
+  *buf = ext;
+  return PST_OK;
+}
+
+/* The photo's last `band` rows, with the columns continuing them at the
+ * sides: what the cloth below is made from. x0 of the w columns are left
+ * of the photo. */
+typedef struct lastrows {
+  const uint8_t *p;
+  int w, x0, band, ch;
+  size_t stride;
+  const uint8_t *fill; /* the wall's colour, or NULL */
+} lastrows;
 
 /* The neckline of a tight crop: the run of columns in the middle of the
  * torso (neck, collar, a chain, a shirt under an open jacket) whose colour
@@ -266,18 +331,18 @@ static void span_mean(const float *mean, int lo, int hi, float *out) {
 /* Find the neckline in the profile `mean` of the last rows (RGB), the torso
  * being the run of non-wall columns around column xc. `need` rows are to
  * be made up. */
-static void find_neckline(const src *s, const float *mean, int xc, int need,
-                          neckline *nl) {
+static void find_neckline(const lastrows *lr, const float *mean, int xc,
+                          int need, neckline *nl) {
   float wall[3], cl[3], cr[3];
   int L, R, q, zl, zr;
   nl->on = 0;
-  if (s->ch != 3 || !s->fill || need < 1) return;
-  for (int c = 0; c < 3; c++) wall[c] = s->fill[c];
+  if (lr->ch != 3 || !lr->fill || need < 1) return;
+  for (int c = 0; c < 3; c++) wall[c] = lr->fill[c];
   /* Wall shows beside the torso, from the photo's edges in; a wall-pale
    * shirt inside the torso is not wall. */
-  for (L = 0; L < s->w && dist3(mean + L * 3, wall) < EXT_WALL; L++) {
+  for (L = 0; L < lr->w && dist3(mean + L * 3, wall) < EXT_WALL; L++) {
   }
-  for (R = s->w - 1; R >= 0 && dist3(mean + R * 3, wall) < EXT_WALL; R--) {
+  for (R = lr->w - 1; R >= 0 && dist3(mean + R * 3, wall) < EXT_WALL; R--) {
   }
   if (xc < L || xc > R) return;
   q = PST_MAX(2, (R - L + 1) / 10);
@@ -371,14 +436,15 @@ static void blur_row(float *row, const uint8_t *keep, int w, int ch, int r,
  * (find_neckline), with a grain of the cloth's texture at the output's
  * scale (`k` source px per output px) so it does not look painted. `xc` is
  * the column below the face's centre, `need` the rows the canvas shows. */
-static pst_err extend_below(src *s, int rows, int need, double k, int xc,
-                            int close, uint8_t **buf) {
-  int band = PST_CLAMP(s->h / 40, 2, s->h), fade = PST_MAX(2, band);
+static pst_err extend_below(const lastrows *lr, int rows, int need, double k,
+                            int xc, int close, uint8_t **buf) {
+  int band = lr->band, fade = PST_MAX(2, band);
   /* The plain continuation (what the segmenter was tuned on) keeps its
    * pixel-fine grain; the closed one's grain is of output pixels, so it
    * shows once shrunk. */
-  int gc = close ? PST_MAX(1, (int)lrint(k)) : 1, ch = s->ch, w = s->w;
-  size_t rowb = (size_t)s->stride;
+  int gc = close ? PST_MAX(1, (int)lrint(k)) : 1, ch = lr->ch, w = lr->w;
+  size_t rowb = (size_t)w * ch;
+  const uint8_t *last = lr->p + (size_t)(band - 1) * lr->stride;
   float *mean = malloc(sizeof *mean * 2 * (size_t)w * ch), spread;
   float *row = malloc(sizeof *row * (size_t)w * ch);
   double *sum = malloc(sizeof *sum * ((size_t)w + 1) * ch);
@@ -387,13 +453,13 @@ static pst_err extend_below(src *s, int rows, int need, double k, int xc,
   neckline nl;
   pst_err err = PST_ERR_NOMEM;
   if (!mean || !row || !sum || !cnt || !ext || !keep) goto out;
-  band_stats(s, band, mean, &spread);
+  band_stats(last, ch, -(long)lr->stride, w, ch, band, mean, &spread);
   spread = PST_MIN(spread, 10.0f) * 0.6f;
   nl.on = 0;
-  if (close) find_neckline(s, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
+  if (close) find_neckline(lr, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
   if (nl.on) memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));
   for (int e = 0; e < rows; e++) {
-    int my = PST_MAX(s->h - 1 - e, 0);
+    const uint8_t *mirror = last - (size_t)PST_MIN(e, band - 1) * lr->stride;
     float t = PST_MIN(1.0f, (float)(e + 1) / (float)fade);
     memcpy(row, mean, sizeof *row * (size_t)w * ch);
     if (nl.on) {
@@ -404,14 +470,14 @@ static pst_err extend_below(src *s, int rows, int need, double k, int xc,
     }
     for (int x = 0; x < w; x++)
       for (int c = 0; c < ch; c++) {
-        float m = s->data[(size_t)my * rowb + (size_t)x * ch + c];
-        float v = (1 - t) * m +
-                  t * (row[x * ch + c] + spread * grain(x / gc, e / gc, c));
+        float m = mirror[(size_t)x * ch + c];
+        float v =
+            (1 - t) * m + t * (row[x * ch + c] +
+                               spread * grain((x - lr->x0) / gc, e / gc, c));
         ext[(size_t)e * rowb + (size_t)x * ch + c] =
             (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
       }
   }
-  s->ext = ext, s->ext_h = rows;
   *buf = ext;
   ext = NULL;
   err = PST_OK;
@@ -431,27 +497,81 @@ static int rows_below(const src *s, double ratio, const pst__xform *x,
   return PST_MIN((int)ceil(rows) + MAX_TAPS + 4, 4 * s->h);
 }
 
-/* Warp output rows v0.. into dst, the cloth below the photo continued
- * plainly or with the neckline closed. */
-static pst_err warp_src(src *s, double ratio, const pst__xform *x, int close,
-                        int v0, uint8_t *dst) {
-  uint8_t *ext = NULL;
-  int need, rows = rows_below(s, ratio, x, &need);
-  if (rows > 0 && s->h >= 4) {
+/* Source columns the canvas needs past the photo's left (right) edge,
+ * with the filter's reach. */
+static int cols_beside(const src *s, double ratio, const pst__xform *x,
+                       int right) {
+  double over = right ? x->over_right : x->over_left;
+  if (over <= 0) return 0;
+  return PST_MIN((int)ceil(over / x->s * ratio) + MAX_TAPS + 4, 4 * s->w);
+}
+
+/* The last rows of the photo for the cloth below it, widened by the side
+ * continuations when there are any (into *wide, to be freed). */
+static pst_err last_rows(const src *s, lastrows *lr, uint8_t **wide) {
+  int band = PST_CLAMP(s->h / 40, 2, s->h), cl = s->side_w[0] * !!s->side[0];
+  int cr = s->side_w[1] * !!s->side[1], ch = s->ch, w = s->w + cl + cr;
+  lr->band = band, lr->ch = ch, lr->fill = s->fill, lr->x0 = cl;
+  *wide = NULL;
+  if (!cl && !cr) {
+    lr->p = s->data + (size_t)(s->h - band) * s->stride;
+    lr->w = s->w, lr->stride = (size_t)s->stride;
+    return PST_OK;
+  }
+  if (!(*wide = malloc((size_t)band * w * ch))) return PST_ERR_NOMEM;
+  for (int i = 0; i < band; i++)
+    for (int x = 0; x < w; x++)
+      memcpy(*wide + ((size_t)i * w + x) * ch, at(s, x - cl, s->h - band + i),
+             (size_t)ch);
+  lr->p = *wide, lr->w = w, lr->stride = (size_t)w * ch;
+  return PST_OK;
+}
+
+/* Warp into dst. For the segmenter (`shown` 0) the photo is reflected at
+ * its sides and the cloth below is continued plainly, column by column:
+ * its colour models were tuned on that, and at the sides of an indoor
+ * photo the reflected room teaches the wall model the room's colours. For
+ * the output (`shown` 1) only the canvas outside pst__real_area is warped:
+ * the sides continued row by row, the cloth below under them too, with the
+ * neckline closed. */
+static pst_err warp_src(src *s, double ratio, const pst__xform *x, int shown,
+                        uint8_t *dst) {
+  uint8_t *ext = NULL, *side[2] = {NULL, NULL}, *wide = NULL;
+  int need, rows = rows_below(s, ratio, x, &need), x0, x1, y1;
+  pst_err err = PST_OK;
+  for (int right = 0; right < 2 && !err && shown; right++) {
+    int cols = cols_beside(s, ratio, x, right);
+    if (cols > 0 && s->w >= 4) err = extend_side(s, right, cols, &side[right]);
+  }
+  if (!err && rows > 0 && s->h >= 4) {
     /* The column below the face: the canvas is centred on it. */
     pst_point b = pst__xform_apply(x, x->out_w / 2.0, x->out_h);
-    pst_err err = extend_below(s, rows, need, ratio / x->s,
-                               (int)lrint(b.x * ratio - 0.5), close, &ext);
-    if (err) return err;
+    lastrows lr;
+    err = last_rows(s, &lr, &wide);
+    if (!err)
+      err = extend_below(&lr, rows, need, ratio / x->s,
+                         (int)lrint(b.x * ratio - 0.5) + lr.x0, shown, &ext);
+    if (!err) s->ext = ext, s->ext_h = rows, s->ext_w = lr.w, s->ext_x0 = lr.x0;
   }
-  warp(s, ratio, x, v0, dst);
-  free(ext);
-  return PST_OK;
+  if (!err && !shown) warp(s, ratio, x, 0, x->out_w, 0, x->out_h, dst);
+  if (!err && shown) {
+    pst__real_area(x, &x0, &x1, &y1);
+    warp(s, ratio, x, 0, x0, 0, y1, dst);
+    warp(s, ratio, x, x1, x->out_w, 0, y1, dst);
+    warp(s, ratio, x, 0, x->out_w, y1, x->out_h, dst);
+  }
+  free(ext), free(side[0]), free(side[1]), free(wide);
+  s->ext = s->side[0] = s->side[1] = NULL;
+  return err;
 }
 
 /* An RGB photo as a source, `fill` (3 bytes) taking top_rgb. */
 static src rgb_src(const pst_image *img, const pst__xform *x, uint8_t *fill) {
-  src s = {img->px, img->width, img->height, img->width * 3, 3, NULL, NULL, 0};
+  src s = {.data = img->px,
+           .w = img->width,
+           .h = img->height,
+           .stride = img->width * 3,
+           .ch = 3};
   fill[0] = x->top_rgb.r, fill[1] = x->top_rgb.g, fill[2] = x->top_rgb.b;
   if (x->top_fill) s.fill = fill;
   return s;
@@ -465,41 +585,50 @@ pst_err pst__warp_rgb(const pst_image *img, double ratio, const pst__xform *x,
   *out = NULL;
   if (img->width < 1 || img->height < 1 || x->s <= 0) return PST_ERR_ARG;
   err = pst__image_alloc(x->out_w, x->out_h, out);
-  if (!err) err = warp_src(&s, ratio, x, 0, 0, (*out)->px);
+  if (!err) err = warp_src(&s, ratio, x, 0, (*out)->px);
   if (err) pst_image_destroy(*out), *out = NULL;
   return err;
 }
 
-int pst__rows_made_up(const pst__xform *x) {
-  if (x->over_bottom <= 0) return x->out_h;
-  /* One output row more: the filter reaches that far into the photo. */
-  return PST_CLAMP((int)floor(x->out_h - x->over_bottom) - 1, 0, x->out_h);
+void pst__real_area(const pst__xform *x, int *x0, int *x1, int *y1) {
+  /* One output pixel further in where the canvas runs past the photo: the
+   * filter reaches that far. */
+  *x0 = x->over_left > 0
+            ? PST_CLAMP((int)ceil(x->over_left) + 1, 0, x->out_w / 2)
+            : 0;
+  *x1 = x->over_right > 0 ? PST_CLAMP((int)floor(x->out_w - x->over_right) - 1,
+                                      x->out_w / 2 + 1, x->out_w)
+                          : x->out_w;
+  *y1 = x->over_bottom > 0
+            ? PST_CLAMP((int)floor(x->out_h - x->over_bottom) - 1, 0, x->out_h)
+            : x->out_h;
 }
 
-pst_err pst__warp_rgb_closed(const pst_image *img, double ratio,
-                             const pst__xform *x, pst_image *out) {
+pst_err pst__warp_made_up(const pst_image *img, double ratio,
+                          const pst__xform *x, pst_image *out) {
   uint8_t fill[3];
   src s = rgb_src(img, x, fill);
-  int v0 = pst__rows_made_up(x);
   if (img->width < 1 || img->height < 1 || x->s <= 0 || !out ||
       out->width != x->out_w || out->height != x->out_h)
     return PST_ERR_ARG;
-  if (v0 >= x->out_h) return PST_OK;
-  return warp_src(&s, ratio, x, 1, v0, out->px);
+  return warp_src(&s, ratio, x, 1, out->px);
 }
 
 pst_err pst__warp_plane(const pst_plane *p, double ratio, const pst__xform *x,
                         uint8_t **out) {
   uint8_t fill = 0; /* above the photo: no person */
-  src s = {p->data,   p->width, p->height,
-           p->stride, 1,        x->top_fill ? &fill : NULL,
-           NULL,      0};
+  src s = {.data = p->data,
+           .w = p->width,
+           .h = p->height,
+           .stride = p->stride,
+           .ch = 1};
   pst_err err;
+  if (x->top_fill) s.fill = &fill;
   *out = NULL;
   if (p->width < 1 || p->height < 1 || x->s <= 0) return PST_ERR_ARG;
   *out = malloc((size_t)x->out_w * (size_t)x->out_h);
   if (!*out) return PST_ERR_NOMEM;
-  err = warp_src(&s, ratio, x, 0, 0, *out);
+  err = warp_src(&s, ratio, x, 0, *out);
   if (err) free(*out), *out = NULL;
   return err;
 }

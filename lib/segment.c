@@ -21,11 +21,12 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define CAP_INF (1 << 26)
 #define GAMMA 50.0
 #define GC_ITERS 2
-#define CUT_FAST 96   /* longest side of the fast mode's cut */
-#define CUT_MAX 160   /* longest side of the graph cut */
-#define THIN_RUN 30   /* runs under 1/30 of the width are slivers */
-#define NOISE_RGB 6.f /* wall noise allowance of the two-colour alpha */
-#define NOISE_HI 10.f /* and person texture allowance at the other end */
+#define CUT_FAST 96       /* longest side of the fast mode's cut */
+#define CUT_MAX 160       /* longest side of the graph cut */
+#define THIN_RUN 30       /* runs under 1/30 of the width are slivers */
+#define SHOULDER_FALL 1.5 /* steepest shoulder continued past a side */
+#define NOISE_RGB 6.f     /* wall noise allowance of the two-colour alpha */
+#define NOISE_HI 10.f     /* and person texture allowance at the other end */
 #define NCAND 16
 
 /* Alpha refinement in the edge zone (refine_zone): window radius, ridge on
@@ -1711,7 +1712,8 @@ static pst_err check_input(const pst__seg_input *in) {
       f->x + f->w <= 0 || f->y + f->h <= 0)
     return PST_ERR_ARG;
   if (in->out_w < 0 || in->out_h < 0 || (!in->out_w != !in->out_h) ||
-      in->work_max < 0 || in->real_h < 0)
+      in->work_max < 0 || in->real_h < 0 || in->real_x0 < 0 ||
+      in->real_x1 < 0 || (in->real_x1 && in->real_x1 <= in->real_x0))
     return PST_ERR_ARG;
   if ((int64_t)in->out_w * in->out_h > 64 * 1024 * 1024) return PST_ERR_LIMIT;
   return PST_OK;
@@ -1725,33 +1727,93 @@ void pst__matte_free(pst__matte *m) {
 }
 
 /* The cut's labels at another size (bilinear, halfway). */
-/* Rows from `from` on of a w-wide plane (255 or 1 person) take row
- * from - 1: below the photo the cloth was continued column by column, and
- * so is the silhouette (the cut would otherwise decide the made-up rows on
- * their flat colour and its shape prior). A run narrower than `thin`
- * columns would become a stripe to the bottom: a gap of wall inside the
- * person (piping cut as wall) takes person, a sliver of person in the wall
- * or at the frame's edge takes wall, soft pixels at its sides with it. */
-static pst_err continue_rows(uint8_t *p, int w, int h, int from, int thin) {
-  uint8_t *row, hi = 0;
-  if (from < 1 || from >= h) return PST_OK;
-  if (!(row = malloc((size_t)w))) return PST_ERR_NOMEM;
-  memcpy(row, p + (size_t)(from - 1) * w, (size_t)w);
-  for (int x = 0; x < w; x++) hi = PST_MAX(hi, row[x]);
-  for (int x = 0; x < w;) {
-    int in = row[x] * 2 > hi, end = x, lo;
-    while (end < w && (row[end] * 2 > hi) == in) end++;
-    if (end - x < thin && (in ? !(x == 0 && end == w) : (x > 0 && end < w))) {
-      uint8_t v = in ? 0 : hi;
-      for (lo = x; lo > 0 && row[lo - 1] != 0 && row[lo - 1] != hi;) lo--;
-      while (end < w && row[end] != 0 && row[end] != hi) end++;
-      memset(row + lo, v, (size_t)(end - lo));
+/* In a line of n labels (0 wall, above hi / 2 person), a run narrower than
+ * `thin` would become a stripe once the line is continued past the photo:
+ * a gap of wall inside the person (piping cut as wall) takes person, a
+ * sliver of person in the wall or at the line's start (or its end, unless
+ * `keep_end`: a shoulder reaching the bottom) takes wall, the soft values
+ * at its sides with it. */
+static void drop_thin_runs(uint8_t *line, int n, int thin, int keep_end) {
+  uint8_t hi = 0;
+  for (int i = 0; i < n; i++) hi = PST_MAX(hi, line[i]);
+  for (int i = 0; i < n;) {
+    int in = line[i] * 2 > hi, end = i, lo;
+    while (end < n && (line[end] * 2 > hi) == in) end++;
+    if (end - i < thin && (in ? !(i == 0 && end == n) && !(keep_end && end == n)
+                              : (i > 0 && end < n))) {
+      for (lo = i; lo > 0 && line[lo - 1] != 0 && line[lo - 1] != hi;) lo--;
+      while (end < n && line[end] != 0 && line[end] != hi) end++;
+      memset(line + lo, in ? 0 : hi, (size_t)(end - lo));
     }
-    x = end;
+    i = end;
   }
-  for (int y = from; y < h; y++) memcpy(p + (size_t)y * w, row, (size_t)w);
-  free(row);
+}
+
+/* Rows per column the shoulder falls going out past the photo's edge
+ * column `edge` (step -1 left, +1 right) of plane p: its slope from `d`
+ * columns in, where its top is a true edge (wall above it); 0 where it
+ * does not fall or cannot be measured. `top` is its first row at the edge. */
+static double shoulder_fall(const uint8_t *p, int w, int edge, int step,
+                            int top, int d) {
+  int x = edge - step * d, hi = 0;
+  if (x < 0 || x >= w || top < 1) return 0;
+  for (int y = 0; y <= top; y++) hi = PST_MAX(hi, p[(size_t)y * w + x]);
+  for (int y = PST_MAX(1, top - 3 * d); y <= top; y++)
+    if (p[(size_t)y * w + x] * 2 > hi && p[(size_t)(y - 1) * w + x] * 2 <= hi)
+      return PST_CLAMP((double)(top - y) / d, 0.0, SHOULDER_FALL);
+  return 0;
+}
+
+/* Past the photo photofix continued the cloth (resample.c): columns left
+ * of x0 and from x1 on row by row, rows from y1 on column by column. The
+ * silhouette there is continued the same way from the photo's outermost
+ * real column or row (its thin runs dropped), not left to the cut, which
+ * would decide it on flat colours and its shape prior; a shoulder falling
+ * to the side's edge keeps falling past it (a flat shelf would show).
+ * Sides first, so the rows below carry them. Thin runs are under
+ * 1/THIN_RUN of the line. */
+static pst_err continue_outside(uint8_t *p, int w, int h, int x0, int x1,
+                                int y1) {
+  uint8_t *line = malloc((size_t)PST_MAX(w, h));
+  if (!line) return PST_ERR_NOMEM;
+  for (int side = 0; side < 2 && x0 < x1; side++) {
+    int edge = side ? x1 - 1 : x0, step = side ? 1 : -1, top = 0, hi = 0;
+    double fall;
+    if (side ? x1 >= w : x0 <= 0) continue;
+    for (int y = 0; y < h; y++) line[y] = p[(size_t)y * w + edge];
+    drop_thin_runs(line, h, PST_MAX(2, h / THIN_RUN), 1);
+    for (int y = 0; y < h; y++) hi = PST_MAX(hi, line[y]);
+    while (top < h && line[top] * 2 <= hi) top++;
+    fall = shoulder_fall(p, w, edge, step, top, PST_MAX(2, w / 24));
+    /* The edge column, shifted down as the shoulder falls. */
+    for (int x = side ? x1 : 0; x < (side ? w : x0); x++) {
+      double d = fall * abs(x - edge);
+      for (int y = 0; y < h; y++) {
+        double ys = y - d;
+        int y0 = (int)floor(ys);
+        double f = ys - y0;
+        uint8_t a = line[PST_CLAMP(y0, 0, h - 1)];
+        uint8_t b = line[PST_CLAMP(y0 + 1, 0, h - 1)];
+        p[(size_t)y * w + x] = (uint8_t)lrint(a + (b - a) * f);
+      }
+    }
+  }
+  if (y1 >= 1 && y1 < h) {
+    memcpy(line, p + (size_t)(y1 - 1) * w, (size_t)w);
+    drop_thin_runs(line, w, PST_MAX(2, w / THIN_RUN), 0);
+    for (int y = y1; y < h; y++) memcpy(p + (size_t)y * w, line, (size_t)w);
+  }
+  free(line);
   return PST_OK;
+}
+
+/* continue_outside for a w x h plane of the segmenter's W x H input. */
+static pst_err continue_scaled(const pst__seg_input *in, int W, int H,
+                               uint8_t *p, int w, int h) {
+  double kx = (double)w / W, ky = (double)h / H;
+  int x1 = in->real_x1 > 0 ? PST_MIN((int)ceil(in->real_x1 * kx), w) : w;
+  int y1 = in->real_h > 0 ? PST_MIN((int)(in->real_h * ky), h) : h;
+  return continue_outside(p, w, h, (int)floor(in->real_x0 * kx), x1, y1);
 }
 
 static void upsample_labels(const seg *s, int ow, int oh, uint8_t *alpha) {
@@ -1800,10 +1862,7 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   resample_rgb(in->img, s.w, s.h, s.rgb);
   make_trimap(&s);
   if ((err = graph_cut(&s))) goto out;
-  if (in->real_h > 0 && in->real_h < H &&
-      (err = continue_rows(s.lab, s.w, s.h, (int)(in->real_h * (double)s.h / H),
-                           PST_MAX(2, s.w / THIN_RUN))))
-    goto out;
+  if ((err = continue_scaled(in, W, H, s.lab, s.w, s.h))) goto out;
   if (ow == s.w && oh == s.h) {
     for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;
   } else if (fast) {
@@ -1812,11 +1871,7 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
              (err = snap_far(out->alpha, ow, oh, 1, 0))) {
     goto out;
   }
-  if (in->real_h > 0 && in->real_h < H &&
-      (err =
-           continue_rows(out->alpha, ow, oh, (int)(in->real_h * (double)oh / H),
-                         PST_MAX(2, ow / THIN_RUN))))
-    goto out;
+  if ((err = continue_scaled(in, W, H, out->alpha, ow, oh))) goto out;
   out->w = ow, out->h = oh;
 out:
   free(s.rgb);

@@ -32,9 +32,10 @@ typedef struct pst__seg_input {
                        check, ~400 for photofix; 0: 128. Never above the image. */
   int out_w, out_h; /* resolution of the returned alpha (0,0: the working
                        resolution); the same frame as img, rescaled */
-  int real_h;       /* rows of img from the photo (0: all); below them photofix
-                       continued the cloth column by column (resample.c), and the
-                       silhouette is continued the same way */
+  /* Where img comes from the photo: columns real_x0..real_x1 - 1 (0, 0:
+   * all), rows above real_h (0: all). Past them photofix continued the
+   * cloth (resample.c), and the silhouette is continued the same way. */
+  int real_x0, real_x1, real_h;
 } pst__seg_input;
 
 typedef struct pst__matte {

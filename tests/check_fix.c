@@ -332,7 +332,7 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
   pst_rgb wall = {200, 200, 200};
   pst__xform x;
   double far = 0;
-  int v0;
+  int x0, x1, v0;
   ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
   for (int y = 250; y < 400; y++)
     for (int i = 10; i < 390; i++) {
@@ -345,11 +345,13 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
   x.out_w = 400, x.out_h = 400;
   x.over_bottom = 50;
   x.top_fill = 1, x.top_rgb = wall;
-  v0 = pst__rows_made_up(&x);
+  pst__real_area(&x, &x0, &x1, &v0);
+  ck_assert_int_eq(x0, 0);
+  ck_assert_int_eq(x1, 400);
   ck_assert_int_eq(v0, 349);
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &plain), PST_OK);
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
-  ck_assert_int_eq(pst__warp_rgb_closed(src, 1.0, &x, out), PST_OK);
+  ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
   /* Rows from the photo are left as they were. */
   ck_assert_int_eq(memcmp(out->px, plain->px, (size_t)v0 * 400 * 3), 0);
   /* The plain continuation keeps the neck at the bottom (what the test
@@ -368,6 +370,48 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
   ck_assert_int_gt(out->px[((size_t)398 * 400 + 3) * 3], 180);
   pst_image_destroy(src);
   pst_image_destroy(plain);
+  pst_image_destroy(out);
+}
+END_TEST
+
+/* A shoulder falling to the photo's left edge, the canvas running 40 px
+ * past that edge. Reflected there (what the segmenter sees), the shoulder
+ * comes back up beyond the edge: a V notch in the outline, canada/098m.
+ * As shown, continued row by row, the rows above where it meets the edge
+ * stay wall. */
+START_TEST(the_side_beyond_the_photo_does_not_mirror_a_shoulder) {
+  const uint8_t cloth[3] = {50, 90, 160};
+  pst_image *src = NULL, *out = NULL;
+  int x0, x1, y1;
+  pst_rgb wall = {200, 200, 200};
+  pst__xform x;
+  ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
+  /* Shoulder top: row 300 at the edge, rising inward to row 200 at x 200. */
+  for (int y = 200; y < 400; y++)
+    for (int i = 0; i < 400; i++)
+      if (y >= 300 - (i < 200 ? i / 2 : 100))
+        memcpy(src->px + ((size_t)y * 400 + i) * 3, cloth, 3);
+  memset(&x, 0, sizeof x);
+  x.s = 1.0, x.mx = 160, x.my = 150, x.xe = 200, x.ye = 150;
+  x.out_w = 400, x.out_h = 400;
+  x.over_left = 40;
+  x.top_fill = 1, x.top_rgb = wall;
+  pst__real_area(&x, &x0, &x1, &y1);
+  ck_assert_int_eq(x0, 41);
+  ck_assert_int_eq(x1, 400);
+  ck_assert_int_eq(y1, 400);
+  ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
+  /* Output column 10 is 30 px left of the photo; the reflection puts the
+   * photo's column 29 there, whose shoulder starts at row 286. */
+  ck_assert_int_lt(out->px[((size_t)290 * 400 + 10) * 3], 70);
+  ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
+  for (int y = 240; y <= 290; y++)
+    ck_assert_msg(out->px[((size_t)y * 400 + 10) * 3] > 180,
+                  "cloth beside the photo at row %d: %d", y,
+                  out->px[((size_t)y * 400 + 10) * 3]);
+  /* Below where the shoulder meets the edge, the cloth goes on outward. */
+  ck_assert_int_lt(out->px[((size_t)320 * 400 + 10) * 3], 70);
+  pst_image_destroy(src);
   pst_image_destroy(out);
 }
 END_TEST
@@ -478,6 +522,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, tall_hair_keeps_a_margin_from_both_range_edges);
   tcase_add_test(tc, cloth_below_the_photo_repeats_no_rows);
   tcase_add_test(tc, the_neckline_below_a_tight_crop_closes_into_the_jacket);
+  tcase_add_test(tc, the_side_beyond_the_photo_does_not_mirror_a_shoulder);
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
   tcase_add_test(tc, options_check_their_ranges);

@@ -642,6 +642,23 @@ START_TEST(photofix_continues_the_wall_beside_a_tight_crop_downward) {
 }
 END_TEST
 
+/* The canvas also runs past the sides of canada/098m. The photo was
+ * reflected there, so the jacket's collar falling to the right edge came
+ * back up beyond it: a V notch in the outline (mask 255 here at ebee0ae).
+ * Continued past the edge, the collar keeps falling. */
+START_TEST(photofix_continues_a_collar_past_the_photo_side) {
+  static const patch p[] = {{"wall beyond the collar", 462, 460, 478, 500, 0},
+                            {"jacket below the collar", 440, 580, 460, 620, 1}};
+  char *path;
+  pst_fix_result *r = NULL;
+  TU_NEED_REAL();
+  path = tu_real_path("canada/098m.jpg");
+  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
+  expect_patches("098m", matte_of(r, path), p, 2);
+  free(path);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -661,6 +678,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
+  tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
   suite_add_tcase(s, tc);
   return s;
 }
