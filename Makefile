@@ -148,7 +148,10 @@ $(B)/gen/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
 	$(Q){ for s in $(SUITES); do echo "SUITE($$s)"; done; } > $@
 
-$(B)/tests/%.o: tests/%.c tests/testutil.h lib/internal.h include/photostd.h $(B)/gen/suites.h
+# The suites include the library's private headers (segment.h, analyze.h,
+# fix_priv.h ...) and truth.c: a change there must rebuild them.
+$(B)/tests/%.o: tests/%.c tests/testutil.h tests/truth.c tests/truth.h \
+		$(wildcard lib/*.h) include/photostd.h $(B)/gen/suites.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPS_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
