@@ -51,6 +51,13 @@
 #define SHADOW_MIN_CHROMA 10.0
 /* Background cells this far (Delta E) from the wall's median are not wall. */
 #define OUTLIER_DE 25.0
+/* An object: such a cell that is flat (spread under OBJECT_FLAT, L*): hair
+ * has strands, a door or a shelf is painted; beside or above the head
+ * (above the eye line, where clothes never reach) or, lower down beside
+ * the neck, with wall under it (clothes reach the frame's bottom). A cell
+ * within OBJECT_WALL of the wall's median is wall. notes/content.md. */
+#define OBJECT_FLAT 2.0
+#define OBJECT_WALL 10.0
 /* Cells a part of the background needs to be compared (8 px each). */
 #define MIN_REGION 24
 #define MAX_FACES 16
@@ -572,6 +579,35 @@ static void background_median(const grid *g, float *tmp, double med[3]) {
   for (int k = 0; k < 3; k++) med[k] = n ? median_of(tmp + cells * k, n) : 0;
 }
 
+static double cell_de(grid *g, size_t i, const double ref[3]) {
+  const float *l = cell_lab(g, i);
+  double v[3] = {l[0], l[1], l[2]};
+  return delta_e(v, ref);
+}
+
+/* Objects in the background (see OBJECT_FLAT): % of its cells; `mark`
+ * (cells, or NULL) gets 1 on each. */
+static double find_objects(grid *g, const pst__analysis *a, const double med[3],
+                           int bg_cells, uint8_t *mark) {
+  int n = 0;
+  for (int y = 0; y < g->ch; y++)
+    for (int x = 0; x < g->cw; x++) {
+      size_t i = (size_t)y * g->cw + x;
+      double py = (y + 0.5) * PST__CELL;
+      int wall_below = py <= a->eye_y;
+      if (g->person[i] || py > a->chin || g->c[i].sd >= OBJECT_FLAT ||
+          cell_de(g, i, med) <= OUTLIER_DE)
+        continue;
+      for (int yy = y + 1; yy < g->ch && !wall_below; yy++) {
+        size_t j = (size_t)yy * g->cw + x;
+        wall_below = !g->person[j] && cell_de(g, j, med) < OBJECT_WALL;
+      }
+      n += wall_below;
+      if (mark) mark[i] = (uint8_t)wall_below;
+    }
+  return bg_cells ? 100.0 * n / bg_cells : 0;
+}
+
 static pst_err measure_background(grid *g, pst__analysis *a) {
   size_t cells = (size_t)g->cw * g->ch;
   region r[6];
@@ -614,6 +650,7 @@ static pst_err measure_background(grid *g, pst__analysis *a) {
     a->bg_texture = median_of(sd, n);
     background_regions(a, r);
     find_shadow(g, a);
+    a->bg_objects = find_objects(g, a, med, n, NULL);
   }
   free(buf);
   return PST_OK;
@@ -866,6 +903,43 @@ out:
   free(g.c);
   free(g.person);
   free(small.data);
+  return err;
+}
+
+pst_err pst__analysis_objects(const pst_image *img, const pst__analysis *a,
+                              uint8_t **mask) {
+  lin_table t;
+  grid g = {0};
+  pst_plane small = {0};
+  float *tmp = NULL;
+  uint8_t *mark = NULL;
+  double med[3];
+  pst_err err = PST_ERR_ARG;
+  if (mask) *mask = NULL;
+  if (!img || !a || !mask || !a->found || img->width < 24 || img->height < 24)
+    goto out;
+  lin_init(&t);
+  if ((err = scan_pixels(img, &t, DETECT_DENOM, &g, &small))) goto out;
+  err = PST_ERR_NOMEM;
+  tmp = malloc((size_t)g.cw * g.ch * 3 * sizeof *tmp);
+  mark = calloc((size_t)g.cw * g.ch, 1);
+  *mask = calloc((size_t)img->width * img->height, 1);
+  if (!tmp || !mark || !*mask) goto out;
+  person_mask(&g, a);
+  background_median(&g, tmp, med);
+  find_objects(&g, a, med, 1, mark);
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++)
+      (*mask)[(size_t)y * img->width + x] =
+          mark[(size_t)(y / PST__CELL) * g.cw + x / PST__CELL];
+  err = PST_OK;
+out:
+  if (err && mask) free(*mask), *mask = NULL;
+  free(g.c);
+  free(g.person);
+  free(small.data);
+  free(tmp);
+  free(mark);
   return err;
 }
 

@@ -31,6 +31,7 @@ typedef struct pst__analysis {
   double bg_texture;    /* median grey-level spread inside cells, L* units */
   double bg_shadow;     /* % of the picture that is shadow beside the head */
   double bg_shadow_de;  /* how much darker (L*) that shadow is; 0: none */
+  double bg_objects;    /* % of the background's cells that are objects */
   /* Face core. */
   double face_lab[3];
   double face_clipped;  /* fraction */
@@ -46,6 +47,12 @@ typedef struct pst__analysis {
 /* Analyse `img` (RGB, full resolution). A picture with no face is not an
  * error: out->nfaces is 0. PST_ERR_NOMEM or PST_ERR_ARG only. */
 pst_err pst__analyze(const pst_image *img, pst__analysis *out) PST_HIDDEN;
+
+/* The background's objects that background.uniform counts, as an
+ * img-sized mask (1: object), for an analysis `a` of img that found the
+ * face. photofix seeds them as wall and cuts again. */
+pst_err pst__analysis_objects(const pst_image *img, const pst__analysis *a,
+                              uint8_t **mask) PST_HIDDEN;
 
 /* Positions and lengths of `a` multiplied by sx (across) and sy (down): the
  * analysis of a DCT-scaled decode stated in the file's own pixels. */

@@ -217,10 +217,11 @@ void pst__check_bg_color(pst__check_ctx *c, pst__finding_rec *f) {
 void pst__check_bg_uniform(pst__check_ctx *c, pst__finding_rec *f) {
   const pst_profile *p = c->prof;
   const pst__analysis *an = &c->an;
-  char v[32];
-  pst__msg_args a = {.v = v};
+  char v[32], x[32];
+  pst__msg_args a = {.v = v, .x = x};
   double u = round(PST_MAX(an->bg_unevenness, an->bg_shadow_de) * 10) / 10;
   snprintf(v, sizeof v, "%g", u);
+  snprintf(x, sizeof x, "%.1f%%", an->bg_objects);
   snprintf(f->expected, sizeof f->expected, "<= %g", p->bg_max_unevenness);
   pst__check_value(f, u, "dE");
   if (an->bg_cells == 0)
@@ -231,6 +232,11 @@ void pst__check_bg_uniform(pst__check_ctx *c, pst__finding_rec *f) {
     pst__check_finish(c, f, PST_FAIL, "shadow", &a);
   else if (p->bg_max_texture > 0 && an->bg_texture > p->bg_max_texture)
     pst__check_finish(c, f, PST_FAIL, "texture", &a);
+  else if (p->bg_max_objects > 0 && an->bg_objects > p->bg_max_objects &&
+           /* Blur smooths hair into patches as flat as paint: only
+            * image.sharpness can speak for a blurred photo. */
+           (p->min_sharpness <= 0 || an->sharpness >= p->min_sharpness))
+    pst__check_finish(c, f, PST_FAIL, "objects", &a);
   else
     pst__check_finish(c, f, PST_PASS, "pass", &a);
 }

@@ -230,6 +230,9 @@ typedef struct fix_ctx {
   /* Exposure of the input face (L*), from the analysis; 0: unknown. */
   double eye_white, face_l, face_clipped;
   double gamma; /* applied to the output's sRGB values; 1: none */
+  /* Output pixels the cut must take as wall (objects a first cut kept,
+   * cut_out_objects), or NULL. */
+  uint8_t *wall_seed;
 } fix_ctx;
 
 static void fix_ctx_free(fix_ctx *c) {
@@ -237,6 +240,7 @@ static void fix_ctx_free(fix_ctx *c) {
   free(c->luma.data);
   pst_image_destroy(c->out);
   free(c->alpha);
+  free(c->wall_seed);
 }
 
 /* Decode at 1/denom and orient; sets full_w/full_h and ratio. */
@@ -560,6 +564,7 @@ static pst_err segment(fix_ctx *c) {
   in.crown_y = cr.y;
   in.work_max = SEG_WORK;
   in.out_w = c->out->width, in.out_h = c->out->height;
+  in.wall_seed = c->wall_seed;
   /* Past the photo the silhouette is continued as the cloth is. */
   if (c->xf.over_left > 0 || c->xf.over_right > 0 || c->xf.over_bottom > 0)
     pst__real_area(&c->xf, &in.real_x0, &in.real_x1, &in.real_h);
@@ -945,6 +950,44 @@ static pst_err place_and_render(fix_ctx *c) {
   return err;
 }
 
+/* Whether every error the check failed is `id`. */
+static int fails_only(const pst_report *rep, const char *id) {
+  int any = 0;
+  for (int i = 0; i < pst_report_count(rep); i++) {
+    pst_finding f;
+    if (pst_report_get(rep, i, PST_LANG_EN, &f)) return 0;
+    if (f.status != PST_FAIL || !f.severity_error) continue;
+    if (strcmp(f.id, id)) return 0;
+    any = 1;
+  }
+  return any;
+}
+
+/* A cut that kept a door, a shelf or a block of the old wall beside the
+ * head fails background.uniform on the objects the check sees in the
+ * output: cut once more with those seeded as wall, at the same placement
+ * (the seeds are output pixels). Their colour then teaches the wall model,
+ * and the cut takes the rest of them, inside the person prior too. When
+ * that fails as well, the first cut and its reason stand. */
+static pst_err cut_out_objects(fix_ctx *c) {
+  pst__analysis an;
+  pst_err err;
+  if (c->res->ok || !c->res->made || !c->alpha || c->wall_seed ||
+      c->prof->bg_max_objects <= 0 ||
+      !fails_only(c->res->check, "background.uniform"))
+    return PST_OK;
+  if ((err = pst__analyze(c->res->photo, &an))) return err;
+  if (!an.found || an.bg_objects <= c->prof->bg_max_objects) return PST_OK;
+  if ((err = pst__analysis_objects(c->res->photo, &an, &c->wall_seed)))
+    return err;
+  reset_attempt(c);
+  if ((err = render_once(c)) || c->res->ok) return err;
+  free(c->wall_seed);
+  c->wall_seed = NULL;
+  reset_attempt(c);
+  return render_once(c);
+}
+
 /* A passing photo whose canvas still runs below the input: with the
  * check's measures (a crown misread on the input leaves too much room
  * above the head) the placement may need less made-up cloth. Try once;
@@ -954,7 +997,8 @@ static pst_err less_extension(fix_ctx *c) {
   double before = c->xf.over_bottom;
   pst__xform x;
   pst_err err;
-  if (!c->res->ok || before < 8) return PST_OK;
+  /* Wall seeds are output pixels of this placement. */
+  if (!c->res->ok || before < 8 || c->wall_seed) return PST_OK;
   if ((err = correct(c))) return err;
   if (pst__geometry_solve(&c->lm, c->prof, c->prof->width, c->prof->height,
                           c->full_w, c->full_h, &x) != PST__GEO_OK ||
@@ -992,6 +1036,7 @@ static pst_err run(fix_ctx *c) {
   c->luma.data = NULL;
   c->gamma = exposure_gamma(c);
   err = place_and_render(c);
+  if (!err) err = cut_out_objects(c);
   return err ? err : less_extension(c);
 }
 

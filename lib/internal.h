@@ -155,6 +155,7 @@ struct pst_profile {
   double bg_max_unevenness; /* background: largest Delta E between parts */
   double bg_max_shadow;     /* background: darkening of a shadow, L* */
   double bg_max_texture;    /* background: mean local L* deviation */
+  double bg_max_objects;    /* background: % of it that is objects */
   pst_range face_lightness; /* mean L* of the face core */
   double min_eye_white;     /* L* of the whites of the eyes; 0: unchecked */
   double face_max_clipped;  /* fraction of clipped face pixels */

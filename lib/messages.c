@@ -352,6 +352,13 @@ static const msg table[] = {
     {"background.uniform", "texture", "The background has a pattern or texture",
      "Use a plain, smooth background without patterns", "背景有花纹或纹理",
      "请使用平整、无花纹的纯色背景"},
+    {"background.uniform", "objects",
+     "There are objects in the background beside or above the head ({x} of "
+     "it)",
+     "Stand in front of a plain wall with nothing behind you (a door, a "
+     "shelf or a picture shows)",
+     "头部旁边或上方的背景里有物品（占背景的 {x}）",
+     "请站在空白的纯色墙前，身后不要有门、书架或挂画等物品"},
     {"background.uniform", "nobg", "No background visible around the person",
      "Leave some background around the head and shoulders",
      "人物周围看不到背景", "请在头部和肩部周围留出一些背景"},

@@ -37,7 +37,8 @@
  * small a patch to see): 8. Spread: compliant 0, real walls 0.28, texture
  * copies 1.7..2.1: 1.2. */
 #define PST__BG_EVEN                                                           \
-  .bg_max_unevenness = 14, .bg_max_shadow = 8, .bg_max_texture = 1.2
+  .bg_max_unevenness = 14, .bg_max_shadow = 8, .bg_max_texture = 1.2,          \
+  .bg_max_objects = 0.3
 /* face.exposure: whites of the eyes L* (brightest 5% around the pupils):
  * compliant 42.8..72.2, the under-exposed copies (gain 0.25) 21.2..39.9:
  * 41 splits them (the face's own L* cannot: dark skin 26..35 overlaps).
@@ -183,6 +184,7 @@ static const field fields[] = {
     FLD(bg_max_unevenness, F_DOUBLE, 0, 200),
     FLD(bg_max_shadow, F_DOUBLE, 0, 100),
     FLD(bg_max_texture, F_DOUBLE, 0, 100),
+    FLD(bg_max_objects, F_DOUBLE, 0, 100),
     FLD(face_lightness, F_RANGE, 0, 100),
     FLD(min_eye_white, F_DOUBLE, 0, 100),
     FLD(face_max_clipped, F_DOUBLE, 0, 1),

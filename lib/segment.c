@@ -119,6 +119,8 @@ typedef struct seg {
    * some core pixel falls): clothes, not room objects. */
   uint8_t torso[4096];
   geom g;
+  const uint8_t *wall_seed; /* seed_w x seed_h, or NULL */
+  int seed_w, seed_h;
   float noise_lo, noise_hi;
   /* Effort: mixture components, cut iterations, 4- instead of 8-connected
    * grid, pixel step of the first mixture fit (fast mode spends less). */
@@ -401,6 +403,15 @@ static void raised_clothes(const seg *s, const strips *st, uint8_t *reach) {
   }
 }
 
+/* Whether the caller's wall seed covers cut position (px, py). */
+static int seeded_wall(const seg *s, double px, double py) {
+  int x, y;
+  if (!s->wall_seed) return 0;
+  x = PST_CLAMP((int)(px * s->seed_w / s->w), 0, s->seed_w - 1);
+  y = PST_CLAMP((int)(py * s->seed_h / s->h), 0, s->seed_h - 1);
+  return s->wall_seed[(size_t)y * s->seed_w + x] != 0;
+}
+
 static void make_trimap(seg *s) {
   strips st;
   uint8_t *reach = s->lab;
@@ -421,7 +432,8 @@ static void make_trimap(seg *s) {
       double lean = py > s->g.chin + 0.5 * s->g.ed ? 0.42 : 0.25;
       s->prior[i] = (float)(0.5 - lean + 2 * lean / (1 + exp(d / 0.25)));
       if (s->tri[i] == T_FG) continue;
-      if (reach[i] != 2 && sure_background(s, px, py, &st))
+      if ((reach[i] != 2 && sure_background(s, px, py, &st)) ||
+          seeded_wall(s, px, py))
         s->tri[i] = T_BG;
       else
         s->tri[i] = d < 0 ? T_PFG : T_PBG;
@@ -1852,6 +1864,7 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   s.step = fast ? 2 : 1;
   n = (size_t)s.w * s.h;
   make_geom(in, (double)s.w / W, &s.g);
+  s.wall_seed = in->wall_seed, s.seed_w = W, s.seed_h = H;
   s.noise_lo = NOISE_RGB, s.noise_hi = NOISE_HI;
   err = PST_ERR_NOMEM;
   s.rgb = malloc(n * 3 * sizeof *s.rgb);

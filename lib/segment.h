@@ -36,6 +36,9 @@ typedef struct pst__seg_input {
    * all), rows above real_h (0: all). Past them photofix continued the
    * cloth (resample.c), and the silhouette is continued the same way. */
   int real_x0, real_x1, real_h;
+  /* img-sized, nonzero where the cut must take wall (objects a first cut
+   * kept, found by the check in its output), or NULL. */
+  const uint8_t *wall_seed;
 } pst__seg_input;
 
 typedef struct pst__matte {

@@ -76,6 +76,10 @@ static void assert_same_profile(const pst_profile *a, const pst_profile *b) {
   ck_assert_int_eq(a->bg_rgb.g, b->bg_rgb.g);
   ck_assert_int_eq(a->bg_rgb.b, b->bg_rgb.b);
   assert_range(a->bg_hue, b->bg_hue.min, b->bg_hue.max);
+  ck_assert_double_eq_tol(a->bg_max_unevenness, b->bg_max_unevenness, EPS);
+  ck_assert_double_eq_tol(a->bg_max_shadow, b->bg_max_shadow, EPS);
+  ck_assert_double_eq_tol(a->bg_max_texture, b->bg_max_texture, EPS);
+  ck_assert_double_eq_tol(a->bg_max_objects, b->bg_max_objects, EPS);
 }
 
 /* Loads `text` as a file and expects PST_ERR_PARSE whose message holds

@@ -659,6 +659,20 @@ START_TEST(photofix_continues_a_collar_past_the_photo_side) {
 }
 END_TEST
 
+/* canada/154m composited on the quality set's room: the tight crop puts
+ * the door right beside the head, and the first cut kept the whole door
+ * (mask 255 here at b5d40d3, and photocheck then passed the photo). The
+ * output check now finds it (background.uniform, objects) and photofix
+ * cuts again with it seeded as wall. */
+START_TEST(photofix_cuts_a_door_beside_the_head_out) {
+  static const patch p[] = {{"door beside the head", 15, 150, 55, 350, 0},
+                            {"face", 200, 250, 280, 350, 1}};
+  TU_NEED_REAL();
+  expect_patches("154m indoor", fix_composite("canada/154m", TRUTH_WALL_INDOOR),
+                 p, 2);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -679,6 +693,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
+  tcase_add_test(tc, photofix_cuts_a_door_beside_the_head_out);
   suite_add_tcase(s, tc);
   return s;
 }
