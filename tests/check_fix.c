@@ -321,6 +321,28 @@ START_TEST(cloth_below_the_photo_repeats_no_rows) {
 }
 END_TEST
 
+/* A 400x400 canvas at 1:1 over a photo, its eye midpoint (mx, my) put at
+ * (xe, ye), the wall painted above the photo. */
+static pst__xform canvas_1to1(double mx, double my, double xe, double ye,
+                              pst_rgb wall) {
+  pst__xform x;
+  memset(&x, 0, sizeof x);
+  x.s = 1.0, x.mx = mx, x.my = my, x.xe = xe, x.ye = ye;
+  x.out_w = 400, x.out_h = 400;
+  x.top_fill = 1, x.top_rgb = wall;
+  return x;
+}
+
+/* pst__real_area of x must be (x0, x1, y1); returns y1. */
+static int expect_real_area(const pst__xform *x, int x0, int x1, int y1) {
+  int a, b, c;
+  pst__real_area(x, &a, &b, &c);
+  ck_assert_int_eq(a, x0);
+  ck_assert_int_eq(b, x1);
+  ck_assert_int_eq(c, y1);
+  return c;
+}
+
 /* A tight crop's neckline: a blue jacket at both sides, a skin-coloured
  * neck between with a dark chain hanging down it, a grey wall at the
  * corners. Continued straight down, the neck and the chain run to the
@@ -332,7 +354,7 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
   pst_rgb wall = {200, 200, 200};
   pst__xform x;
   double far = 0;
-  int x0, x1, v0;
+  int v0;
   ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
   for (int y = 250; y < 400; y++)
     for (int i = 10; i < 390; i++) {
@@ -340,15 +362,9 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
       if (abs(i - 170) < 3 && y > 330) c = chain;
       memcpy(src->px + ((size_t)y * 400 + i) * 3, c, 3);
     }
-  memset(&x, 0, sizeof x);
-  x.s = 1.0, x.mx = 200, x.my = 150, x.xe = 200, x.ye = 100;
-  x.out_w = 400, x.out_h = 400;
+  x = canvas_1to1(200, 150, 200, 100, wall);
   x.over_bottom = 50;
-  x.top_fill = 1, x.top_rgb = wall;
-  pst__real_area(&x, &x0, &x1, &v0);
-  ck_assert_int_eq(x0, 0);
-  ck_assert_int_eq(x1, 400);
-  ck_assert_int_eq(v0, 349);
+  v0 = expect_real_area(&x, 0, 400, 349);
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &plain), PST_OK);
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
   ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
@@ -382,7 +398,6 @@ END_TEST
 START_TEST(the_side_beyond_the_photo_does_not_mirror_a_shoulder) {
   const uint8_t cloth[3] = {50, 90, 160};
   pst_image *src = NULL, *out = NULL;
-  int x0, x1, y1;
   pst_rgb wall = {200, 200, 200};
   pst__xform x;
   ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
@@ -391,15 +406,9 @@ START_TEST(the_side_beyond_the_photo_does_not_mirror_a_shoulder) {
     for (int i = 0; i < 400; i++)
       if (y >= 300 - (i < 200 ? i / 2 : 100))
         memcpy(src->px + ((size_t)y * 400 + i) * 3, cloth, 3);
-  memset(&x, 0, sizeof x);
-  x.s = 1.0, x.mx = 160, x.my = 150, x.xe = 200, x.ye = 150;
-  x.out_w = 400, x.out_h = 400;
+  x = canvas_1to1(160, 150, 200, 150, wall);
   x.over_left = 40;
-  x.top_fill = 1, x.top_rgb = wall;
-  pst__real_area(&x, &x0, &x1, &y1);
-  ck_assert_int_eq(x0, 41);
-  ck_assert_int_eq(x1, 400);
-  ck_assert_int_eq(y1, 400);
+  expect_real_area(&x, 41, 400, 400);
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
   /* Output column 10 is 30 px left of the photo; the reflection puts the
    * photo's column 29 there, whose shoulder starts at row 286. */

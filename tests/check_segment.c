@@ -548,6 +548,17 @@ static uint8_t *fix_composite(const char *name, int wall) {
   return matte_of(r, name);
 }
 
+/* photofix on one of the real photos as it is: the output matte. */
+static uint8_t *fix_original(const char *rel) {
+  char *path = tu_real_path(rel);
+  pst_fix_result *r = NULL;
+  uint8_t *m;
+  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
+  m = matte_of(r, path);
+  free(path);
+  return m;
+}
+
 /* Mean matte over the output rectangle [x0, x1) x [y0, y1). */
 static double mask_mean(const uint8_t *m, int x0, int y0, int x1, int y1) {
   double acc = 0;
@@ -614,13 +625,8 @@ END_TEST
 START_TEST(photofix_leaves_no_wall_block_beside_a_white_collar) {
   static const patch p[] = {{"beside the collar", 360, 470, 384, 490, 0},
                             {"shoulder", 400, 560, 440, 580, 1}};
-  char *path;
-  pst_fix_result *r = NULL;
   TU_NEED_REAL();
-  path = tu_real_path("london/099_08.jpg");
-  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
-  expect_patches("099_08", matte_of(r, path), p, 2);
-  free(path);
+  expect_patches("099_08", fix_original("london/099_08.jpg"), p, 2);
 }
 END_TEST
 
@@ -632,13 +638,8 @@ END_TEST
 START_TEST(photofix_continues_the_wall_beside_a_tight_crop_downward) {
   static const patch p[] = {{"wall below the photo", 410, 610, 450, 640, 0},
                             {"jacket below the photo", 100, 610, 200, 640, 1}};
-  char *path;
-  pst_fix_result *r = NULL;
   TU_NEED_REAL();
-  path = tu_real_path("canada/110m.jpg");
-  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
-  expect_patches("110m", matte_of(r, path), p, 2);
-  free(path);
+  expect_patches("110m", fix_original("canada/110m.jpg"), p, 2);
 }
 END_TEST
 
@@ -649,13 +650,8 @@ END_TEST
 START_TEST(photofix_continues_a_collar_past_the_photo_side) {
   static const patch p[] = {{"wall beyond the collar", 462, 460, 478, 500, 0},
                             {"jacket below the collar", 440, 580, 460, 620, 1}};
-  char *path;
-  pst_fix_result *r = NULL;
   TU_NEED_REAL();
-  path = tu_real_path("canada/098m.jpg");
-  ck_assert_int_eq(pst_fix_file(path, NULL, NULL, NULL, &r), PST_OK);
-  expect_patches("098m", matte_of(r, path), p, 2);
-  free(path);
+  expect_patches("098m", fix_original("canada/098m.jpg"), p, 2);
 }
 END_TEST
 
