@@ -1762,13 +1762,14 @@ static void drop_thin_runs(uint8_t *line, int n, int thin, int keep_end) {
 }
 
 /* Rows per column the shoulder falls going out past the photo's edge
- * column `edge` (step -1 left, +1 right) of plane p: its slope from `d`
+ * column `edge` (step -1 left, +1 right) of plane p (w x h): its slope from `d`
  * columns in, where its top is a true edge (wall above it); 0 where it
  * does not fall or cannot be measured. `top` is its first row at the edge. */
-static double shoulder_fall(const uint8_t *p, int w, int edge, int step,
+static double shoulder_fall(const uint8_t *p, int w, int h, int edge, int step,
                             int top, int d) {
   int x = edge - step * d, hi = 0;
-  if (x < 0 || x >= w || top < 1) return 0;
+  /* top == h: no shoulder reaches the edge column. */
+  if (x < 0 || x >= w || top < 1 || top >= h) return 0;
   for (int y = 0; y <= top; y++) hi = PST_MAX(hi, p[(size_t)y * w + x]);
   for (int y = PST_MAX(1, top - 3 * d); y <= top; y++)
     if (p[(size_t)y * w + x] * 2 > hi && p[(size_t)(y - 1) * w + x] * 2 <= hi)
@@ -1796,7 +1797,7 @@ static pst_err continue_outside(uint8_t *p, int w, int h, int x0, int x1,
     drop_thin_runs(line, h, PST_MAX(2, h / THIN_RUN), 1);
     for (int y = 0; y < h; y++) hi = PST_MAX(hi, line[y]);
     while (top < h && line[top] * 2 <= hi) top++;
-    fall = shoulder_fall(p, w, edge, step, top, PST_MAX(2, w / 24));
+    fall = shoulder_fall(p, w, h, edge, step, top, PST_MAX(2, w / 24));
     /* The edge column, shifted down as the shoulder falls. */
     for (int x = side ? x1 : 0; x < (side ? w : x0); x++) {
       double d = fall * abs(x - edge);
