@@ -1762,9 +1762,10 @@ static void drop_thin_runs(uint8_t *line, int n, int thin, int keep_end) {
 }
 
 /* Rows per column the shoulder falls going out past the photo's edge
- * column `edge` (step -1 left, +1 right) of plane p (w x h): its slope from `d`
- * columns in, where its top is a true edge (wall above it); 0 where it
- * does not fall or cannot be measured. `top` is its first row at the edge. */
+ * column `edge` (step -1 left, +1 right) of plane p (w x h): its slope
+ * from `d` columns in, where its top is a true edge (wall above it); 0
+ * where it does not fall or cannot be measured. `top` is its first row at
+ * the edge. */
 static double shoulder_fall(const uint8_t *p, int w, int h, int edge, int step,
                             int top, int d) {
   int x = edge - step * d, hi = 0;
