@@ -566,8 +566,7 @@ static pst_err segment(fix_ctx *c) {
   in.out_w = c->out->width, in.out_h = c->out->height;
   in.wall_seed = c->wall_seed;
   /* Past the photo the silhouette is continued as the cloth is. */
-  if (c->xf.over_left > 0 || c->xf.over_right > 0 || c->xf.over_bottom > 0)
-    pst__real_area(&c->xf, &in.real_x0, &in.real_x1, &in.real_h);
+  pst__real_area(&c->xf, &in.real_x0, &in.real_x1, &in.real_h);
   err = pst__segment(&in, &m);
   if (err) return err;
   c->alpha = m.alpha;
@@ -836,23 +835,28 @@ static pst_err finish(fix_ctx *c) {
 
 /* ---- closing the loop ---- */
 
-/* Whether a failed output may pass when made again with the measures the
- * check took: only the placement and the exposure can be corrected. */
-static int retryable(const pst_report *rep) {
-  static const char *const fixable[] = {"head.crown", "eyes.line", "face.width",
-                                        "face.center", "face.exposure"};
+/* Whether the check failed some error, and every error it failed is one
+ * of the n ids. */
+static int fails_only(const pst_report *rep, const char *const *ids, size_t n) {
   int any = 0;
   for (int i = 0; i < pst_report_count(rep); i++) {
     pst_finding f;
     int ok = 0;
     if (pst_report_get(rep, i, PST_LANG_EN, &f)) return 0;
     if (f.status != PST_FAIL || !f.severity_error) continue;
-    for (size_t k = 0; k < sizeof fixable / sizeof *fixable; k++)
-      ok |= !strcmp(f.id, fixable[k]);
+    for (size_t k = 0; k < n; k++) ok |= !strcmp(f.id, ids[k]);
     if (!ok) return 0;
     any = 1;
   }
   return any;
+}
+
+/* Whether a failed output may pass when made again with the measures the
+ * check took: only the placement and the exposure can be corrected. */
+static int retryable(const pst_report *rep) {
+  static const char *const fixable[] = {"head.crown", "eyes.line", "face.width",
+                                        "face.center", "face.exposure"};
+  return fails_only(rep, fixable, sizeof fixable / sizeof *fixable);
 }
 
 /* Move input point p by d output px across the eye line. */
@@ -950,19 +954,6 @@ static pst_err place_and_render(fix_ctx *c) {
   return err;
 }
 
-/* Whether every error the check failed is `id`. */
-static int fails_only(const pst_report *rep, const char *id) {
-  int any = 0;
-  for (int i = 0; i < pst_report_count(rep); i++) {
-    pst_finding f;
-    if (pst_report_get(rep, i, PST_LANG_EN, &f)) return 0;
-    if (f.status != PST_FAIL || !f.severity_error) continue;
-    if (strcmp(f.id, id)) return 0;
-    any = 1;
-  }
-  return any;
-}
-
 /* A cut that kept a door, a shelf or a block of the old wall beside the
  * head fails background.uniform on the objects the check sees in the
  * output: cut once more with those seeded as wall, at the same placement
@@ -970,11 +961,11 @@ static int fails_only(const pst_report *rep, const char *id) {
  * and the cut takes the rest of them, inside the person prior too. When
  * that fails as well, the first cut and its reason stand. */
 static pst_err cut_out_objects(fix_ctx *c) {
+  static const char *const uniform[] = {"background.uniform"};
   pst__analysis an;
   pst_err err;
   if (c->res->ok || !c->res->made || !c->alpha || c->wall_seed ||
-      c->prof->bg_max_objects <= 0 ||
-      !fails_only(c->res->check, "background.uniform"))
+      c->prof->bg_max_objects <= 0 || !fails_only(c->res->check, uniform, 1))
     return PST_OK;
   if ((err = pst__analyze(c->res->photo, &an))) return err;
   if (!an.found || an.bg_objects <= c->prof->bg_max_objects) return PST_OK;

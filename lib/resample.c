@@ -252,6 +252,17 @@ static void band_stats(const uint8_t *p0, long along, long into, int n, int ch,
   *spread = (float)sqrt(var / ((double)band * n * ch));
 }
 
+/* The spread of the cloth put back as grain: damped, so a coarse weave
+ * does not come back as noise. */
+static float grain_of(float spread) { return PST_MIN(spread, 10.0f) * 0.6f; }
+
+/* One pixel of a continuation: the mirrored photo pixel m fading (weight t
+ * 0..1) into the cloth's colour, grained. */
+static uint8_t continue_px(float m, float t, float cloth, float grain) {
+  float v = (1 - t) * m + t * (cloth + grain);
+  return (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
+}
+
 /* The photo continued `cols` columns past its left (right) edge, row by
  * row as the bottom is column by column: the mirror of the outer columns
  * fades within a few columns into each row's cloth or wall colour, with a
@@ -269,18 +280,15 @@ static pst_err extend_side(src *s, int right, int cols, uint8_t **buf) {
     return PST_ERR_NOMEM;
   }
   band_stats(p0, s->stride, into, h, ch, band, mean, &spread);
-  spread = PST_MIN(spread, 10.0f) * 0.6f;
+  spread = grain_of(spread);
   for (int y = 0; y < h; y++)
     for (int j = 0; j < cols; j++) {
       int mj = PST_MIN(j, s->w - 1);
       float t = PST_MIN(1.0f, (float)(j + 1) / (float)fade);
-      for (int c = 0; c < ch; c++) {
-        float m = p0[(size_t)y * s->stride + mj * into + c];
-        float v = (1 - t) * m +
-                  t * (mean[y * ch + c] + spread * grain(j, y, c + 3 * right));
+      for (int c = 0; c < ch; c++)
         ext[((size_t)y * cols + j) * ch + c] =
-            (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
-      }
+            continue_px(p0[(size_t)y * s->stride + mj * into + c], t,
+                        mean[y * ch + c], spread * grain(j, y, c + 3 * right));
     }
   free(mean);
   s->side[right] = ext, s->side_w[right] = cols;
@@ -454,7 +462,7 @@ static pst_err extend_below(const lastrows *lr, int rows, int need, double k,
   pst_err err = PST_ERR_NOMEM;
   if (!mean || !row || !sum || !cnt || !ext || !keep) goto out;
   band_stats(last, ch, -(long)lr->stride, w, ch, band, mean, &spread);
-  spread = PST_MIN(spread, 10.0f) * 0.6f;
+  spread = grain_of(spread);
   nl.on = 0;
   if (close) find_neckline(lr, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
   if (nl.on) memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));
@@ -469,14 +477,10 @@ static pst_err extend_below(const lastrows *lr, int rows, int need, double k,
       blur_row(row, keep, w, ch, e / 2, sum, cnt);
     }
     for (int x = 0; x < w; x++)
-      for (int c = 0; c < ch; c++) {
-        float m = mirror[(size_t)x * ch + c];
-        float v =
-            (1 - t) * m + t * (row[x * ch + c] +
-                               spread * grain((x - lr->x0) / gc, e / gc, c));
+      for (int c = 0; c < ch; c++)
         ext[(size_t)e * rowb + (size_t)x * ch + c] =
-            (uint8_t)PST_CLAMP(v + 0.5f, 0.0f, 255.0f);
-      }
+            continue_px(mirror[(size_t)x * ch + c], t, row[x * ch + c],
+                        spread * grain((x - lr->x0) / gc, e / gc, c));
   }
   *buf = ext;
   ext = NULL;
