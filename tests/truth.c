@@ -22,11 +22,18 @@ static const int part_face[] = {109, 110, 111, 125, 126, 127, 128, 129,
 static const int part_skull[] = {109, 112, 134, 135, 136, 137, 138,
                                  139, 140, 141, 142, 143, 144, 148,
                                  149, 150, 151, 152, 153, 154, -1};
+/* The forehead, eyes and nose bridge: the face outline's top edge runs
+ * along the eye line and the shrunk skull does not reach down to it, so
+ * without this part an eye's white or a lit nose bridge near the wall's
+ * colour was keyed as partly wall. The hairline lies on the head, inside
+ * the silhouette: this part is not shrunk. */
+static const int part_brow[] = {109, 112, 134, 135, 136, 137, 138,
+                                139, 140, 141, 142, 143, 144, -1};
 static const int part_ear_l[] = {109, 110, 111, 115, 116, 117, 118, 119, -1};
 static const int part_ear_r[] = {112, 113, 114, 120, 121, 122, 123, 124, -1};
-static const int *const head_parts[] = {part_face, part_skull, part_ear_l,
-                                        part_ear_r};
-#define NPARTS 4
+static const int *const head_parts[] = {part_face, part_skull, part_brow,
+                                        part_ear_l, part_ear_r};
+#define NPARTS 5
 
 typedef struct head_shape {
   pst_point hull[NPARTS][48];
