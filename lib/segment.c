@@ -1047,12 +1047,24 @@ static float step_at(const seg *s, int x, int y) {
   return e;
 }
 
-/* The wall above the shoulders: its mean colour and how far from it a
- * pixel may be and still be that wall (its spread, as PALE_NOISE says). */
+/* The wall beside the head on one side: its colour, row by row, and how
+ * far from it a pixel may be and still be that wall (its spread about that
+ * colour, as PALE_NOISE says). A light falls off down a wall: the colour is
+ * a line fitted over the rows of sure wall above the chin, held at the
+ * last of them below (where the fall-off flattens, a line carried on would
+ * leave the wall and make a step of its own). */
 typedef struct wall_ref {
-  float rgb[3];
+  float rgb[3], slope[3]; /* colour at row y0, change per row */
+  float y0, y1;           /* mean and last row fitted */
   float tol;
 } wall_ref;
+
+/* Distance of colour `c` from the wall's colour at row y. */
+static float wall_dist(const wall_ref *wr, const float *c, double y) {
+  float w[3], t = (float)PST_MIN(y, wr->y1) - wr->y0;
+  for (int k = 0; k < 3; k++) w[k] = wr->rgb[k] + wr->slope[k] * t;
+  return rgb_dist(c, w);
+}
 
 /* A step counts for the shoulder's top only with wall above it: not the
  * collar (skin above) nor a fold (shaded shirt above). The row next to the
@@ -1061,9 +1073,9 @@ typedef struct wall_ref {
 static float edge_score(const seg *s, int x, int y, const wall_ref *wr) {
   const float *a = s->rgb + ((size_t)y * s->w + x) * 3;
   size_t r = (size_t)s->w * 3;
-  if (y < 3 || rgb_dist(a - r, wr->rgb) >= PALE_WALL ||
-      rgb_dist(a - 2 * r, wr->rgb) >= wr->tol ||
-      rgb_dist(a - 3 * r, wr->rgb) >= wr->tol)
+  if (y < 3 || wall_dist(wr, a - r, y - 1) >= PALE_WALL ||
+      wall_dist(wr, a - 2 * r, y - 2) >= wr->tol ||
+      wall_dist(wr, a - 3 * r, y - 3) >= wr->tol)
     return 0;
   return step_at(s, x, y);
 }
@@ -1151,28 +1163,40 @@ static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
   }
 }
 
-/* The wall's colour and spread: the mean of the sure wall above the eyes
- * and the RMS distance from it. */
-static int wall_colour(const seg *s, wall_ref *wr) {
-  double sum[3] = {0, 0, 0}, sq = 0, n = 0, var = 0;
-  for (int y = 0; y < PST_MIN(s->h, (int)s->g.ey); y++)
-    for (int x = 0; x < s->w; x++) {
-      size_t i = (size_t)y * s->w + x;
-      if (s->tri[i] != T_BG) continue;
-      for (int c = 0; c < 3; c++) {
-        double v = s->rgb[i * 3 + c];
-        sum[c] += v, sq += v * v;
+/* The wall's colour on one side (both, where that side has too little
+ * sure wall): a line over the rows of the sure wall above the chin, fitted
+ * per channel, and the RMS distance from it. */
+static int wall_colour(const seg *s, int side, wall_ref *wr) {
+  int rows = PST_MIN(s->h, (int)s->g.chin);
+  for (int pass = 0; pass < 2; pass++) {
+    double n = 0, sy = 0, syy = 0, sc[3] = {0, 0, 0}, syc[3] = {0, 0, 0};
+    double sq = 0, hi = 0, var = 0;
+    for (int y = 0; y < rows; y++)
+      for (int x = 0; x < s->w; x++) {
+        size_t i = (size_t)y * s->w + x;
+        if (s->tri[i] != T_BG || (!pass && (x + 0.5 > s->g.cx) != side))
+          continue;
+        n++, sy += y, syy += (double)y * y;
+        hi = PST_MAX(hi, y);
+        for (int c = 0; c < 3; c++) {
+          double v = s->rgb[i * 3 + c];
+          sc[c] += v, syc[c] += y * v, sq += v * v;
+        }
       }
-      n++;
+    if (n < 20) continue;
+    wr->y0 = (float)(sy / n), wr->y1 = (float)hi;
+    for (int c = 0; c < 3; c++) {
+      double m = sc[c] / n, d = syy - sy * sy / n;
+      double b = d > 1e-9 ? (syc[c] - sy * sc[c] / n) / d : 0;
+      wr->rgb[c] = (float)m, wr->slope[c] = (float)b;
+      /* sum of squared residuals about the line, channel c */
+      var -= m * sc[c] + b * (syc[c] - sy * sc[c] / n);
     }
-  if (n < 20) return 0;
-  for (int c = 0; c < 3; c++) {
-    wr->rgb[c] = (float)(sum[c] / n);
-    var += sum[c] / n * (sum[c] / n);
+    var = PST_MAX((sq + var) / n, 0.0);
+    wr->tol = PST_CLAMP(PALE_NOISE * (float)sqrt(var), PALE_TIGHT, PALE_WALL);
+    return 1;
   }
-  var = PST_MAX(sq / n - var, 0.0);
-  wr->tol = PST_CLAMP(PALE_NOISE * (float)sqrt(var), PALE_TIGHT, PALE_WALL);
-  return 1;
+  return 0;
 }
 
 /* A pale shirt on a wall of its colour (white on white) gives the cut no
@@ -1187,23 +1211,27 @@ static pst_err pale_shoulders(seg *s) {
   const geom *g = &s->g;
   float *line;
   wall_ref wr;
-  if (!wall_colour(s, &wr)) return PST_OK;
   if (!(line = s->sline = malloc((size_t)s->w * sizeof *s->sline)))
     return PST_ERR_NOMEM;
   for (int x = 0; x < s->w; x++) line[x] = -1;
   for (int side = 0; side < 2; side++) {
     int n = 0, wall = 0, shirt = 0;
-    float step = shoulder_path(s, side, &wr, line);
+    float step;
+    if (!wall_colour(s, side, &wr)) continue;
+    step = shoulder_path(s, side, &wr, line);
     if (step < 0) return PST_ERR_NOMEM;
+    /* The columns by the neck where the line rests on no step say nothing:
+     * they leave before the count, or a wide neck fails a shoulder. */
+    trim_neck_end(s, side, &wr, line);
     for (int x = 0; x < s->w; x++) {
       int y = (int)line[x];
       if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
         continue;
       n++;
-      wall += rgb_dist(s->rgb + ((size_t)(y - 2) * s->w + x) * 3, wr.rgb) <
+      wall += wall_dist(&wr, s->rgb + ((size_t)(y - 2) * s->w + x) * 3, y - 2) <
               PALE_WALL;
-      shirt += rgb_dist(s->rgb + ((size_t)(y + 3) * s->w + x) * 3, wr.rgb) <
-               PALE_SHIRT;
+      shirt += wall_dist(&wr, s->rgb + ((size_t)(y + 3) * s->w + x) * 3,
+                         y + 3) < PALE_SHIRT;
     }
     /* The wall goes down to the line and a shirt of nearly its colour
      * starts there, along most of the shoulder. */
@@ -1213,7 +1241,6 @@ static pst_err pale_shoulders(seg *s) {
         if ((x + 0.5 > g->cx) == side) line[x] = -1;
       continue;
     }
-    trim_neck_end(s, side, &wr, line);
     if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1)))
       return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
@@ -1224,7 +1251,7 @@ static pst_err pale_shoulders(seg *s) {
         if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
         s->prior[i] = (float)(0.08 + 0.84 / (1 + exp(d / 0.75)));
         s->tri[i] = d < 0 ? T_PFG : T_PBG;
-        s->pale[i] = rgb_dist(s->rgb + i * 3, wr.rgb) < PALE_SHIRT;
+        s->pale[i] = wall_dist(&wr, s->rgb + i * 3, y) < PALE_SHIRT;
         /* Away from the line a pale pixel's side is settled: on one
          * colour the cut's smoothness term would otherwise draw the
          * shortest line, a flat one. */
