@@ -97,6 +97,11 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define PALE_SHIRT 40.f
 #define PALE_SURE 2.0
 #define PALE_RAMP 3.f
+/* Wall pockets (wall_pockets): person pixels of the wall's colour farther
+ * than POCKET_FACE eye distances from the face's centre line, in pieces of
+ * POCKET_MIN cut pixels or more. */
+#define POCKET_FACE 0.9
+#define POCKET_MIN 6
 
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
@@ -1262,6 +1267,58 @@ static pst_err pale_shoulders(seg *s) {
   return PST_OK;
 }
 
+/* Old wall the cut kept as person beside the head: a pocket framed by
+ * curls, or a gap between hair and neck, that the shape prior and the
+ * smoothness term held although its colour is the wall's own. Person
+ * pixels above the chin and clear of the face whose colour is within the
+ * wall's noise of the wall beside them (wall_colour, row by row), in
+ * pieces of at least POCKET_MIN cut pixels, become wall. A white
+ * headscarf or a pale shirt stands off the wall by more than that noise;
+ * on a wall of exactly their colour no cut can tell them apart. */
+static pst_err wall_pockets(seg *s) {
+  const geom *g = &s->g;
+  size_t n = (size_t)s->w * s->h;
+  uint8_t *cand = calloc(n, 1);
+  int *stack = malloc(n * sizeof *stack);
+  int rows = PST_MIN(s->h, (int)g->chin);
+  pst_err err = PST_ERR_NOMEM;
+  if (!cand || !stack) goto out;
+  for (int side = 0; side < 2; side++) {
+    wall_ref wr;
+    if (!wall_colour(s, side, &wr)) continue;
+    for (int y = 0; y < rows; y++)
+      for (int x = 0; x < s->w; x++) {
+        size_t i = (size_t)y * s->w + x;
+        if ((x + 0.5 > g->cx) != side || !s->lab[i] || s->tri[i] == T_FG ||
+            fabs(x + 0.5 - g->cx) < POCKET_FACE * g->ed)
+          continue;
+        cand[i] = wall_dist(&wr, s->rgb + i * 3, y) < wr.tol;
+      }
+  }
+  /* Each piece, 4-connected: the stack's bottom keeps the pixels taken. */
+  for (size_t s0 = 0; s0 < n; s0++) {
+    size_t head = 0, tail = 0;
+    if (cand[s0] != 1) continue;
+    cand[s0] = 2, stack[tail++] = (int)s0;
+    while (head < tail) {
+      int i = stack[head++], x = i % s->w, y = i / s->w;
+      for (int k = 0; k < 8; k += 2) {
+        int xx = x + DX[k], yy = y + DY[k], j = yy * s->w + xx;
+        if (xx < 0 || yy < 0 || xx >= s->w || yy >= s->h || cand[j] != 1)
+          continue;
+        cand[j] = 2, stack[tail++] = j;
+      }
+    }
+    if (tail >= POCKET_MIN)
+      for (size_t k = 0; k < tail; k++) s->lab[stack[k]] = 0;
+  }
+  err = PST_OK;
+out:
+  free(cand);
+  free(stack);
+  return err;
+}
+
 static pst_err graph_cut(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *comp = calloc(n, 1), *sel = calloc(n, 1);
@@ -1316,6 +1373,9 @@ static pst_err graph_cut(seg *s) {
       if (!fg.k || !bg.k) break;
     }
   }
+  /* photofix's cut only: the fast check's cut is too coarse to hold a
+   * pocket, and its checks were calibrated without this. */
+  if (!s->conn4 && (err = wall_pockets(s))) goto out;
   err = keep_connected(s);
 out:
   bk_free(&g);

@@ -644,6 +644,19 @@ START_TEST(photofix_keeps_white_shoulders_on_a_wall_lit_from_above) {
 }
 END_TEST
 
+/* london/001_03's curls hang beside the neck and frame pockets of the grey
+ * backdrop; the cut kept them as person (the white T-shirt puts the wall's
+ * colour in the person model and the shape prior held them): a grey block
+ * between jaw and curls (mask 255 here at aac8232). Person pixels of the
+ * wall's own colour beside the head are now wall. */
+START_TEST(photofix_drops_the_wall_a_curl_encloses) {
+  static const patch p[] = {{"pocket by the jaw", 125, 420, 140, 445, 0},
+                            {"face", 200, 300, 280, 380, 1}};
+  TU_NEED_REAL();
+  expect_patches("001_03", fix_original("london/001_03.jpg"), p, 2);
+}
+END_TEST
+
 /* Below a tight crop the canvas runs past the photo and the cloth is made
  * up; the silhouette goes on straight down from the photo's last rows.
  * On canada/110m the wall right of the jacket reaches the bottom edge: the
@@ -702,6 +715,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
   tcase_add_test(tc, photofix_keeps_white_shoulders_on_a_wall_lit_from_above);
+  tcase_add_test(tc, photofix_drops_the_wall_a_curl_encloses);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
   tcase_add_test(tc, photofix_cuts_a_door_beside_the_head_out);
