@@ -1052,12 +1052,12 @@ static float step_at(const seg *s, int x, int y) {
   return e;
 }
 
-/* The wall beside the head on one side: its colour, row by row, and how
- * far from it a pixel may be and still be that wall (its spread about that
- * colour, as PALE_NOISE says). A light falls off down a wall: the colour is
- * a line fitted over the rows of sure wall above the chin, held at the
- * last of them below (where the fall-off flattens, a line carried on would
- * leave the wall and make a step of its own). */
+/* The wall: its colour, row by row, and how far from it a pixel may be and
+ * still be that wall (its spread about that colour, as PALE_NOISE says).
+ * pale_shoulders takes the mean above the eyes (slope 0); wall_pockets a
+ * line per side over the rows above the chin, where a light falls off down
+ * the wall, held at the last of them below (carried on past a fall-off that
+ * flattens, it would leave the wall). */
 typedef struct wall_ref {
   float rgb[3], slope[3]; /* colour at row y0, change per row */
   float y0, y1;           /* mean and last row fitted */
@@ -1168,12 +1168,14 @@ static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
   }
 }
 
-/* The wall's colour on one side (both, where that side has too little
- * sure wall): a line over the rows of the sure wall above the chin, fitted
- * per channel, and the RMS distance from it. */
+/* The wall's colour and spread. side < 0: the mean of the sure wall above
+ * the eyes, both sides, and the RMS distance from it. Else on that side
+ * (both, where it has too little sure wall): a line over the rows of the
+ * sure wall above the chin, fitted per channel, and the RMS distance from
+ * it. */
 static int wall_colour(const seg *s, int side, wall_ref *wr) {
-  int rows = PST_MIN(s->h, (int)s->g.chin);
-  for (int pass = 0; pass < 2; pass++) {
+  int rows = PST_MIN(s->h, (int)(side < 0 ? s->g.ey : s->g.chin));
+  for (int pass = side < 0; pass < 2; pass++) {
     double n = 0, sy = 0, syy = 0, sc[3] = {0, 0, 0}, syc[3] = {0, 0, 0};
     double sq = 0, hi = 0, var = 0;
     for (int y = 0; y < rows; y++)
@@ -1192,7 +1194,7 @@ static int wall_colour(const seg *s, int side, wall_ref *wr) {
     wr->y0 = (float)(sy / n), wr->y1 = (float)hi;
     for (int c = 0; c < 3; c++) {
       double m = sc[c] / n, d = syy - sy * sy / n;
-      double b = d > 1e-9 ? (syc[c] - sy * sc[c] / n) / d : 0;
+      double b = side >= 0 && d > 1e-9 ? (syc[c] - sy * sc[c] / n) / d : 0;
       wr->rgb[c] = (float)m, wr->slope[c] = (float)b;
       /* sum of squared residuals about the line, channel c */
       var -= m * sc[c] + b * (syc[c] - sy * sc[c] / n);
@@ -1216,18 +1218,14 @@ static pst_err pale_shoulders(seg *s) {
   const geom *g = &s->g;
   float *line;
   wall_ref wr;
+  if (!wall_colour(s, -1, &wr)) return PST_OK;
   if (!(line = s->sline = malloc((size_t)s->w * sizeof *s->sline)))
     return PST_ERR_NOMEM;
   for (int x = 0; x < s->w; x++) line[x] = -1;
   for (int side = 0; side < 2; side++) {
     int n = 0, wall = 0, shirt = 0;
-    float step;
-    if (!wall_colour(s, side, &wr)) continue;
-    step = shoulder_path(s, side, &wr, line);
+    float step = shoulder_path(s, side, &wr, line);
     if (step < 0) return PST_ERR_NOMEM;
-    /* The columns by the neck where the line rests on no step say nothing:
-     * they leave before the count, or a wide neck fails a shoulder. */
-    trim_neck_end(s, side, &wr, line);
     for (int x = 0; x < s->w; x++) {
       int y = (int)line[x];
       if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
@@ -1246,6 +1244,7 @@ static pst_err pale_shoulders(seg *s) {
         if ((x + 0.5 > g->cx) == side) line[x] = -1;
       continue;
     }
+    trim_neck_end(s, side, &wr, line);
     if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1)))
       return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {

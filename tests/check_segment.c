@@ -630,20 +630,6 @@ START_TEST(photofix_leaves_no_wall_block_beside_a_white_collar) {
 }
 END_TEST
 
-/* A backdrop lit from above is lighter lower down: beside the shoulders
- * of london/025_08 the wall is ~14 codes a channel lighter than its mean
- * above the eyes, so the pale-shirt test, measuring against that mean,
- * found no wall above any step and the white T-shirt's shoulders were cut
- * away flat (mask 0 on the left shoulder at fdb5612). The wall's colour is
- * now fitted row by row. */
-START_TEST(photofix_keeps_white_shoulders_on_a_wall_lit_from_above) {
-  static const patch p[] = {{"left shoulder", 40, 510, 100, 540, 1},
-                            {"wall above it", 20, 400, 80, 440, 0}};
-  TU_NEED_REAL();
-  expect_patches("025_08", fix_original("london/025_08.jpg"), p, 2);
-}
-END_TEST
-
 /* london/001_03's curls hang beside the neck and frame pockets of the grey
  * backdrop; the cut kept them as person (the white T-shirt puts the wall's
  * colour in the person model and the shape prior held them): a grey block
@@ -714,7 +700,6 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_shaded_wall_beside_the_jaw_out);
   tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
-  tcase_add_test(tc, photofix_keeps_white_shoulders_on_a_wall_lit_from_above);
   tcase_add_test(tc, photofix_drops_the_wall_a_curl_encloses);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
