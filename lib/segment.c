@@ -130,6 +130,7 @@ typedef struct seg {
   /* Effort: mixture components, cut iterations, 4- instead of 8-connected
    * grid, pixel step of the first mixture fit (fast mode spends less). */
   int ncomp, iters, conn4, step;
+  int pockets; /* wall_pockets after the cut (photofix's cut only) */
 } seg;
 
 /* ------------------------------------------------------------------ */
@@ -1372,9 +1373,7 @@ static pst_err graph_cut(seg *s) {
       if (!fg.k || !bg.k) break;
     }
   }
-  /* photofix's cut only: the fast check's cut is too coarse to hold a
-   * pocket, and its checks were calibrated without this. */
-  if (!s->conn4 && (err = wall_pockets(s))) goto out;
+  if (s->pockets && (err = wall_pockets(s))) goto out;
   err = keep_connected(s);
 out:
   bk_free(&g);
@@ -1950,6 +1949,9 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   s.iters = fast ? 1 : GC_ITERS;
   s.conn4 = fast;
   s.step = fast ? 2 : 1;
+  /* The fast check's cut is too coarse to hold a pocket, and the checks
+   * were calibrated without this. */
+  s.pockets = !fast;
   n = (size_t)s.w * s.h;
   make_geom(in, (double)s.w / W, &s.g);
   s.wall_seed = in->wall_seed, s.seed_w = W, s.seed_h = H;
