@@ -84,8 +84,11 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * blur must also be within PALE_NOISE times the wall's own spread (at least
  * PALE_TIGHT): a white shirt is brighter than a white wall by about 10, so
  * PALE_WALL alone lets the shade of a fold under the shirt's top pass for
- * the top. Pale pixels PALE_SURE working pixels or more from
- * the line are settled. Their matte is a one-pixel ramp across the line;
+ * the top. Where the wall shades down its side, a shirt column must also
+ * step off the wall above it by PALE_EDGE (RGB distance): a drawn gradient's
+ * wall steps 2 to 5 between the rows compared, a white T-shirt on a
+ * backdrop lit from above 7 to 46. Pale pixels PALE_SURE working pixels or more
+ * from the line are settled. Their matte is a one-pixel ramp across the line;
  * where no line is near, the cut's label sharpened by PALE_RAMP (a
  * bilinear label ramps over the whole upsampling step). */
 #define PALE_NECK 0.9
@@ -95,6 +98,7 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define PALE_NOISE 4.f
 #define PALE_TIGHT 6.f
 #define PALE_SHIRT 40.f
+#define PALE_EDGE 8.f
 #define PALE_SURE 2.0
 #define PALE_RAMP 3.f
 /* Wall pockets (wall_pockets): person pixels of the wall's colour farther
@@ -1055,10 +1059,11 @@ static float step_at(const seg *s, int x, int y) {
 
 /* The wall: its colour, row by row, and how far from it a pixel may be and
  * still be that wall (its spread about that colour, as PALE_NOISE says).
- * pale_shoulders takes the mean above the eyes (slope 0); wall_pockets a
- * line per side over the rows above the chin, where a light falls off down
- * the wall, held at the last of them below (carried on past a fall-off that
- * flattens, it would leave the wall). */
+ * The mean above the eyes (slope 0), or a line per side over the rows
+ * above the chin, where a light falls off down the wall, held at the last
+ * of them below (carried on past a fall-off that flattens, it would leave
+ * the wall): pale_shoulders tries the mean first, wall_pockets takes the
+ * line. */
 typedef struct wall_ref {
   float rgb[3], slope[3]; /* colour at row y0, change per row */
   float y0, y1;           /* mean and last row fitted */
@@ -1207,6 +1212,40 @@ static int wall_colour(const seg *s, int side, wall_ref *wr) {
   return 0;
 }
 
+/* Whether the shoulder line on one side rests where the wall comes down to
+ * a shirt of nearly its colour, along most of the shoulder; `line` is
+ * searched and trimmed against `wr`, the wall. With `shade` that wall is a
+ * line down the side (wall_colour), which a drawn gradient follows as
+ * closely as a backdrop lit from above: there the wall below a line that
+ * runs through the wall is as near the wall's line as a pale shirt, so a
+ * column counts as shirt only where it steps off the wall above it by
+ * PALE_EDGE; and hair hanging over the shoulder (far from the wall, as no
+ * pale shirt is) leaves its columns out of the count instead of failing
+ * the side. -1 out of memory. */
+static int shoulder_side(const seg *s, int side, const wall_ref *wr, int shade,
+                         float *line) {
+  int n = 0, wall = 0, shirt = 0;
+  float step = shoulder_path(s, side, wr, line);
+  if (step < 0) return -1;
+  /* The columns by the neck where the line rests on no step say nothing:
+   * they leave before the count, or a wide neck fails a shoulder. */
+  trim_neck_end(s, side, wr, line);
+  for (int x = 0; x < s->w; x++) {
+    int y = (int)line[x];
+    const float *above, *below;
+    if (line[x] < 0 || (x + 0.5 > s->g.cx) != side || y < 2 || y + 3 >= s->h)
+      continue;
+    above = s->rgb + ((size_t)(y - 2) * s->w + x) * 3;
+    below = s->rgb + ((size_t)(y + 3) * s->w + x) * 3;
+    if (shade && wall_dist(wr, above, y - 2) >= PALE_SHIRT) continue;
+    n++;
+    wall += wall_dist(wr, above, y - 2) < PALE_WALL;
+    shirt += wall_dist(wr, below, y + 3) < PALE_SHIRT &&
+             (!shade || rgb_dist(above, below) >= PALE_EDGE);
+  }
+  return step >= PALE_STEP && n >= 4 && wall * 5 >= n * 4 && shirt * 2 >= n;
+}
+
 /* A pale shirt on a wall of its colour (white on white) gives the cut no
  * colour to go by, and the shape model's straight shoulders end the shirt
  * in a flat line or lose it (the cut's smoothness term then draws the
@@ -1214,38 +1253,29 @@ static int wall_colour(const seg *s, int side, wall_ref *wr) {
  * shoulder_path finds and a shirt of nearly the wall's colour starts
  * there, that line sets the prior below the chin on its side, and `pale`
  * marks the pixels of the wall's colour there: set_tlinks gives them no
- * colour term and band_matte no unmixing. */
+ * colour term and band_matte no unmixing. The wall is its mean above the
+ * eyes; on a side where that finds no shoulder, the wall's line down that
+ * side (a backdrop lit from above), with a step at each shirt column. */
 static pst_err pale_shoulders(seg *s) {
   const geom *g = &s->g;
   float *line;
-  wall_ref wr;
-  if (!wall_colour(s, -1, &wr)) return PST_OK;
+  wall_ref mean;
+  if (!wall_colour(s, -1, &mean)) return PST_OK;
   if (!(line = s->sline = malloc((size_t)s->w * sizeof *s->sline)))
     return PST_ERR_NOMEM;
   for (int x = 0; x < s->w; x++) line[x] = -1;
   for (int side = 0; side < 2; side++) {
-    int n = 0, wall = 0, shirt = 0;
-    float step = shoulder_path(s, side, &wr, line);
-    if (step < 0) return PST_ERR_NOMEM;
-    for (int x = 0; x < s->w; x++) {
-      int y = (int)line[x];
-      if (line[x] < 0 || (x + 0.5 > g->cx) != side || y < 2 || y + 3 >= s->h)
-        continue;
-      n++;
-      wall += wall_dist(&wr, s->rgb + ((size_t)(y - 2) * s->w + x) * 3, y - 2) <
-              PALE_WALL;
-      shirt += wall_dist(&wr, s->rgb + ((size_t)(y + 3) * s->w + x) * 3,
-                         y + 3) < PALE_SHIRT;
-    }
-    /* The wall goes down to the line and a shirt of nearly its colour
-     * starts there, along most of the shoulder. */
-    if (step < PALE_STEP || n < 4 || wall * 5 < n * 4 || shirt * 2 < n) {
+    wall_ref shade, *wr = &mean;
+    int ok = shoulder_side(s, side, wr, 0, line);
+    if (!ok && wall_colour(s, side, &shade))
+      ok = shoulder_side(s, side, wr = &shade, 1, line);
+    if (ok < 0) return PST_ERR_NOMEM;
+    if (!ok) {
       /* No line on this side: pale_alpha must not read one. */
       for (int x = 0; x < s->w; x++)
         if ((x + 0.5 > g->cx) == side) line[x] = -1;
       continue;
     }
-    trim_neck_end(s, side, &wr, line);
     if (!s->pale && !(s->pale = calloc((size_t)s->w * s->h, 1)))
       return PST_ERR_NOMEM;
     for (int x = 0; x < s->w; x++) {
@@ -1256,7 +1286,7 @@ static pst_err pale_shoulders(seg *s) {
         if (s->tri[i] == T_FG || s->tri[i] == T_BG) continue;
         s->prior[i] = (float)(0.08 + 0.84 / (1 + exp(d / 0.75)));
         s->tri[i] = d < 0 ? T_PFG : T_PBG;
-        s->pale[i] = wall_dist(&wr, s->rgb + i * 3, y) < PALE_SHIRT;
+        s->pale[i] = wall_dist(wr, s->rgb + i * 3, y) < PALE_SHIRT;
         /* Away from the line a pale pixel's side is settled: on one
          * colour the cut's smoothness term would otherwise draw the
          * shortest line, a flat one. */

@@ -630,6 +630,36 @@ START_TEST(photofix_leaves_no_wall_block_beside_a_white_collar) {
 }
 END_TEST
 
+/* london/025_08 wears a white T-shirt before a backdrop lit from above:
+ * the wall beside the shoulders is 15 to 20 codes lighter than its mean
+ * above the eyes, so no step had wall above it and both shoulders were cut
+ * away flat (mask 0 here at 21a5498). The wall down each side is now a
+ * line; the right shoulder, under a braid, counts without the braid's
+ * columns. */
+START_TEST(photofix_keeps_white_shoulders_on_a_wall_lit_from_above) {
+  static const patch p[] = {{"left shoulder", 20, 560, 60, 590, 1},
+                            {"right shoulder", 420, 560, 460, 590, 1},
+                            {"wall above the left", 20, 460, 60, 490, 0},
+                            {"wall above the right", 430, 460, 470, 490, 0}};
+  TU_NEED_REAL();
+  expect_patches("025_08", fix_original("london/025_08.jpg"), p, 4);
+}
+END_TEST
+
+/* The same line fits a drawn gradient, and the wall below a line that ran
+ * through the wall there was as near it as a pale shirt: a grey wedge of
+ * wall beside london/140_03's shoulders (mask 255 here when shirt columns
+ * need no step off the wall above). */
+START_TEST(photofix_keeps_a_gradient_wall_beside_the_shoulders_out) {
+  static const patch p[] = {{"wall left of the shoulder", 0, 520, 30, 540, 0},
+                            {"wall right of it", 450, 520, 480, 540, 0},
+                            {"shirt", 180, 600, 300, 630, 1}};
+  TU_NEED_REAL();
+  expect_patches("140_03 gradient",
+                 fix_composite("london/140_03", TRUTH_WALL_GRADIENT), p, 3);
+}
+END_TEST
+
 /* london/001_03's curls hang beside the neck and frame pockets of the grey
  * backdrop; the cut kept them as person (the white T-shirt puts the wall's
  * colour in the person model and the shape prior held them): a grey block
@@ -700,6 +730,8 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_shaded_wall_beside_the_jaw_out);
   tcase_add_test(tc, photofix_keeps_a_white_shirt_up_to_its_top_edge);
   tcase_add_test(tc, photofix_leaves_no_wall_block_beside_a_white_collar);
+  tcase_add_test(tc, photofix_keeps_white_shoulders_on_a_wall_lit_from_above);
+  tcase_add_test(tc, photofix_keeps_a_gradient_wall_beside_the_shoulders_out);
   tcase_add_test(tc, photofix_drops_the_wall_a_curl_encloses);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
