@@ -1218,13 +1218,14 @@ static int wall_colour(const seg *s, int side, wall_ref *wr) {
  * line down the side (wall_colour), which a drawn gradient follows as
  * closely as a backdrop lit from above: there the wall below a line that
  * runs through the wall is as near the wall's line as a pale shirt, so a
- * column counts as shirt only where it steps off the wall above it by
- * PALE_EDGE; and hair hanging over the shoulder (far from the wall, as no
- * pale shirt is) leaves its columns out of the count instead of failing
- * the side. -1 out of memory. */
+ * column counts as shirt or as wall above one only where it steps off the
+ * wall above it by PALE_EDGE (a column with no step there, as beside a
+ * braid, says nothing of the wall); and hair hanging over the shoulder
+ * (far from the wall, as no pale shirt is) leaves its columns out of the
+ * count instead of failing the side. -1 out of memory. */
 static int shoulder_side(const seg *s, int side, const wall_ref *wr, int shade,
                          float *line) {
-  int n = 0, wall = 0, shirt = 0;
+  int n = 0, wall = 0, shirt = 0, stepped = 0;
   float step = shoulder_path(s, side, wr, line);
   if (step < 0) return -1;
   /* The columns by the neck where the line rests on no step say nothing:
@@ -1239,11 +1240,13 @@ static int shoulder_side(const seg *s, int side, const wall_ref *wr, int shade,
     below = s->rgb + ((size_t)(y + 3) * s->w + x) * 3;
     if (shade && wall_dist(wr, above, y - 2) >= PALE_SHIRT) continue;
     n++;
+    if (shade && rgb_dist(above, below) < PALE_EDGE) continue;
+    stepped++;
     wall += wall_dist(wr, above, y - 2) < PALE_WALL;
-    shirt += wall_dist(wr, below, y + 3) < PALE_SHIRT &&
-             (!shade || rgb_dist(above, below) >= PALE_EDGE);
+    shirt += wall_dist(wr, below, y + 3) < PALE_SHIRT;
   }
-  return step >= PALE_STEP && n >= 4 && wall * 5 >= n * 4 && shirt * 2 >= n;
+  return step >= PALE_STEP && n >= 4 && wall * 5 >= stepped * 4 &&
+         shirt * 2 >= n;
 }
 
 /* A pale shirt on a wall of its colour (white on white) gives the cut no

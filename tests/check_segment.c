@@ -635,14 +635,19 @@ END_TEST
  * above the eyes, so no step had wall above it and both shoulders were cut
  * away flat (mask 0 here at 21a5498). The wall down each side is now a
  * line; the right shoulder, under a braid, counts without the braid's
- * columns. */
+ * columns. On 025_03 the line runs through grey beside the braid with no
+ * step, columns that failed the wall test until they said nothing (the
+ * shoulder's top 0 here at ce0cb33). */
 START_TEST(photofix_keeps_white_shoulders_on_a_wall_lit_from_above) {
   static const patch p[] = {{"left shoulder", 20, 560, 60, 590, 1},
                             {"right shoulder", 420, 560, 460, 590, 1},
                             {"wall above the left", 20, 460, 60, 490, 0},
                             {"wall above the right", 430, 460, 470, 490, 0}};
+  static const patch q[] = {{"right shoulder's top", 430, 520, 470, 540, 1},
+                            {"wall above it", 430, 460, 470, 490, 0}};
   TU_NEED_REAL();
   expect_patches("025_08", fix_original("london/025_08.jpg"), p, 4);
+  expect_patches("025_03", fix_original("london/025_03.jpg"), q, 2);
 }
 END_TEST
 
