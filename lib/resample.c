@@ -218,23 +218,41 @@ static float grain(int x, int y, int c) {
   return (float)(h & 0xffff) / 32767.5f - 1.0f;
 }
 
+#define EXT_WALL 24.f /* RGB: this close to the wall colour is wall */
+
+/* Whether RGB pixel p is within EXT_WALL of the wall colour w. */
+static int near_wall(const uint8_t *p, const uint8_t *w) {
+  int d0 = p[0] - w[0], d1 = p[1] - w[1], d2 = p[2] - w[2];
+  return d0 * d0 + d1 * d1 + d2 * d2 < EXT_WALL * EXT_WALL;
+}
+
 /* The cloth along one edge of the photo: n positions `along` bytes apart
  * from p0, each the mean of `band` pixels stepping `into` bytes inward
  * (the last rows, column by column, or the outer columns, row by row),
  * smoothed along the edge so one dark thread does not become a stripe;
- * and the spread of the cloth around it (its texture). `mean` holds 2 n ch
- * floats. */
+ * and the spread of the cloth around it (its texture). With `wall` (RGB),
+ * pixels of the wall's colour are left out of a mean where a quarter or
+ * more are not: a collar's edge crossing the band diagonally would
+ * otherwise mix the wall above it into the cloth below. `mean` holds 2 n
+ * ch floats. */
 static void band_stats(const uint8_t *p0, long along, long into, int n, int ch,
-                       int band, float *mean, float *spread) {
+                       int band, const uint8_t *wall, float *mean,
+                       float *spread) {
   int r = PST_MAX(2, n / 60);
   double var = 0;
   float *raw = mean + (size_t)n * ch; /* second half of the buffer */
-  for (int i = 0; i < n; i++)
-    for (int c = 0; c < ch; c++) {
-      float acc = 0;
-      for (int b = 0; b < band; b++) acc += p0[i * along + b * into + c];
-      raw[i * ch + c] = acc / band;
+  for (int i = 0; i < n; i++) {
+    float acc[4] = {0, 0, 0, 0}, all[4] = {0, 0, 0, 0};
+    int m = 0;
+    for (int b = 0; b < band; b++) {
+      const uint8_t *p = p0 + i * along + b * into;
+      int cloth = !wall || ch != 3 || !near_wall(p, wall);
+      m += cloth;
+      for (int c = 0; c < ch; c++) all[c] += p[c], acc[c] += cloth ? p[c] : 0;
     }
+    for (int c = 0; c < ch; c++)
+      raw[i * ch + c] = m * 4 >= band ? acc[c] / m : all[c] / band;
+  }
   for (int i = 0; i < n; i++)
     for (int c = 0; c < ch; c++) {
       float acc = 0;
@@ -279,7 +297,7 @@ static pst_err extend_side(src *s, int right, int cols, uint8_t **buf) {
     free(mean), free(ext);
     return PST_ERR_NOMEM;
   }
-  band_stats(p0, s->stride, into, h, ch, band, mean, &spread);
+  band_stats(p0, s->stride, into, h, ch, band, NULL, mean, &spread);
   spread = grain_of(spread);
   for (int y = 0; y < h; y++)
     for (int j = 0; j < cols; j++) {
@@ -312,7 +330,6 @@ typedef struct lastrows {
  * down it would become vertical stripes; instead the clothing on each side
  * closes over it, like lapels meeting, within EXT_CLOSE of the rows made
  * up. */
-#define EXT_WALL 24.f  /* RGB: this close to the wall colour is wall */
 #define EXT_ZONE 36.f  /* RGB: the neckline is this far from the clothing */
 #define EXT_CLOSE 0.6f /* share of the made-up rows over which it closes */
 #define EXT_MIN_G 0.5f /* the slowest closing, columns per row */
@@ -383,35 +400,58 @@ static int reflect_in(int i, int lo, int hi) {
   return lo + reflect(i - lo, hi - lo + 1);
 }
 
-/* One made-up row's profile before grain, `e` rows down: the neckline
- * closed by that much, the clothing right beside it (q columns) mirrored
- * into what it covers, so its shading carries on; soft edges `rw` columns
- * wide. */
-static void closed_row(const float *mean, const neckline *nl, int e, float rw,
-                       float *row) {
-  float el = nl->zl + nl->g * e, er = nl->zr - nl->g * e;
-  float zc = (nl->zl + nl->zr) / 2, open;
+/* The clothing closed over the whole neckline, into `cloth` (a copy of
+ * the profile `mean`): the clothing right beside the neckline (q columns)
+ * mirrored into what it covers, so its shading carries on, the left
+ * meeting the right in the middle over `rw` columns. */
+static void closed_cloth(const float *mean, const neckline *nl, float rw,
+                         float *cloth) {
+  float zc = (nl->zl + nl->zr) / 2;
   int zl = (int)nl->zl, zr = (int)nl->zr;
   int ll = PST_MAX(nl->L, zl - nl->q), rr = PST_MIN(nl->R, zr + nl->q);
-  if (el > zc) el = er = zc;
-  /* What is left open fades out as it narrows to nothing. */
-  open = smooth01((er - el) / rw);
   for (int x = nl->L; x <= nl->R; x++) {
-    float wz, t, cl, cr;
     const float *ml = mean + x * 3, *mr = mean + x * 3;
+    float t = smooth01((x - zc) / (2 * rw) + 0.5f);
     if (x < zl - rw || x > zr + rw) continue;
     if (x >= zl && zl > nl->L)
       ml = mean + reflect_in(2 * zl - 1 - x, ll, zl - 1) * 3;
     if (x <= zr && zr < nl->R)
       mr = mean + reflect_in(2 * zr + 1 - x, zr + 1, rr) * 3;
-    /* Between the edges the left clothing meets the right at zc. */
-    t = smooth01((x - zc) / (2 * rw) + 0.5f);
-    wz = open * smooth01((x - el) / rw + 0.5f) * smooth01((er - x) / rw + 0.5f);
-    for (int c = 0; c < 3; c++) {
-      cl = ml[c], cr = mr[c];
-      row[x * 3 + c] = wz * mean[x * 3 + c] + (1 - wz) * (cl + (cr - cl) * t);
-    }
+    for (int c = 0; c < 3; c++) cloth[x * 3 + c] = ml[c] + (mr[c] - ml[c]) * t;
   }
+}
+
+/* What is still open of the neckline `e` rows down, laid over the made-up
+ * row `row`: its edges closing in by g a row, soft over `rw` columns, and
+ * the whole fading out as it narrows to nothing. The neckline keeps its
+ * own colours; the clothing under it was blurred without them, so no skin
+ * spreads into the cloth beside it. */
+static void open_neckline(const float *mean, const neckline *nl, int e,
+                          float rw, float *row) {
+  float el = nl->zl + nl->g * e, er = nl->zr - nl->g * e;
+  float zc = (nl->zl + nl->zr) / 2, open;
+  if (el > zc) el = er = zc;
+  open = smooth01((er - el) / rw);
+  for (int x = PST_MAX(nl->L, (int)(el - rw));
+       x <= PST_MIN(nl->R, (int)(er + rw) + 1); x++) {
+    float wz =
+        open * smooth01((x - el) / rw + 0.5f) * smooth01((er - x) / rw + 0.5f);
+    for (int c = 0; c < 3; c++)
+      row[x * 3 + c] = wz * mean[x * 3 + c] + (1 - wz) * row[x * 3 + c];
+  }
+}
+
+/* The column whose texture a made-up column carries: its own, or inside
+ * the neckline (which the clothing closes over) the clothing's mirrored
+ * as closed_row mirrors its colour, so no skin or chain shows through. */
+static int texture_column(const neckline *nl, int x) {
+  int zl, zr;
+  if (!nl->on) return x;
+  zl = (int)nl->zl, zr = (int)nl->zr;
+  if (x < zl || x > zr) return x;
+  if (2 * x < zl + zr ? zl > nl->L : zr >= nl->R)
+    return reflect_in(2 * zl - 1 - x, PST_MAX(nl->L, zl - nl->q), zl - 1);
+  return reflect_in(2 * zr + 1 - x, zr + 1, PST_MIN(nl->R, zr + nl->q));
 }
 
 /* Box blur of a row profile over radius r, among the columns `keep` marks
@@ -436,6 +476,46 @@ static void blur_row(float *row, const uint8_t *keep, int w, int ch, int r,
   }
 }
 
+/* The cloth's own texture in the last rows: each pixel less the mean of
+ * its (2r+1)^2 box (clipped to the band), as a signed offset, for the
+ * made-up rows to carry on. Folds, seams and a collar's edge are shapes,
+ * not texture: offsets beyond TEX_SIGMAS times the band's typical one
+ * (1.4826 times the median absolute offset, the spread of the weave and
+ * the sensor noise) are dropped, so no shape comes back mirrored. */
+#define TEX_SIGMAS 3.f
+
+static int16_t *cloth_texture(const lastrows *lr, int r) {
+  int w = lr->w, band = lr->band, ch = lr->ch;
+  size_t n = (size_t)w * band * ch;
+  int16_t *tex = malloc(n * sizeof *tex);
+  size_t hist[256] = {0}, seen = 0;
+  int med = 0, lim;
+  if (!tex) return NULL;
+  for (int i = 0; i < band; i++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < ch; c++) {
+        int acc = 0, m = 0, v;
+        for (int ii = PST_MAX(0, i - r); ii <= PST_MIN(band - 1, i + r); ii++)
+          for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r);
+               xx++, m++)
+            acc += lr->p[(size_t)ii * lr->stride + (size_t)xx * ch + c];
+        v = lr->p[(size_t)i * lr->stride + (size_t)x * ch + c] -
+            (acc + m / 2) / m;
+        tex[((size_t)i * w + x) * ch + c] = (int16_t)v;
+        hist[PST_MIN(abs(v), 255)]++;
+      }
+  while (med < 255 && (seen += hist[med]) * 2 < n) med++;
+  lim = (int)ceilf(TEX_SIGMAS * 1.4826f * PST_MAX((float)med, 0.5f));
+  for (int i = 0; i < band; i++)
+    for (int x = 0; x < w; x++) {
+      int16_t *t = tex + ((size_t)i * w + x) * ch, big = 0;
+      for (int c = 0; c < ch; c++) big |= abs(t[c]) > lim;
+      if (big)
+        for (int c = 0; c < ch; c++) t[c] = 0;
+    }
+  return tex;
+}
+
 /* Rows continuing a tightly framed portrait below its edge. Repeating or
  * mirroring rows shows: a diagonal collar turns into a zigzag, a chin
  * comes back upside down. Instead the mirror of the last rows fades within
@@ -455,38 +535,53 @@ static pst_err extend_below(const lastrows *lr, int rows, int need, double k,
   const uint8_t *last = lr->p + (size_t)(band - 1) * lr->stride;
   float *mean = malloc(sizeof *mean * 2 * (size_t)w * ch), spread;
   float *row = malloc(sizeof *row * (size_t)w * ch);
+  float *cloth = malloc(sizeof *cloth * (size_t)w * ch);
   double *sum = malloc(sizeof *sum * ((size_t)w + 1) * ch);
   int *cnt = malloc(sizeof *cnt * ((size_t)w + 1));
   uint8_t *ext = malloc(rowb * (size_t)rows), *keep = calloc((size_t)w, 1);
-  neckline nl;
+  int16_t *tex = close ? cloth_texture(lr, PST_MAX(1, (int)lrint(k))) : NULL;
+  int *tcol = close ? malloc(sizeof *tcol * (size_t)w) : NULL;
+  neckline nl = {0};
   pst_err err = PST_ERR_NOMEM;
-  if (!mean || !row || !sum || !cnt || !ext || !keep) goto out;
-  band_stats(last, ch, -(long)lr->stride, w, ch, band, mean, &spread);
+  if (!mean || !row || !cloth || !sum || !cnt || !ext || !keep ||
+      (close && (!tex || !tcol)))
+    goto out;
+  band_stats(last, ch, -(long)lr->stride, w, ch, band, close ? lr->fill : NULL,
+             mean, &spread);
   spread = grain_of(spread);
   nl.on = 0;
   if (close) find_neckline(lr, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
-  if (nl.on) memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));
+  if (nl.on) {
+    memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));
+    memcpy(cloth, mean, sizeof *cloth * (size_t)w * ch);
+    closed_cloth(mean, &nl, (float)(4 * k), cloth);
+  }
+  for (int x = 0; x < w && tcol; x++) tcol[x] = texture_column(&nl, x);
   for (int e = 0; e < rows; e++) {
+    const int16_t *trow =
+        tex ? tex + (size_t)(band - 1 - reflect(e, band)) * w * ch : NULL;
     const uint8_t *mirror = last - (size_t)PST_MIN(e, band - 1) * lr->stride;
     float t = PST_MIN(1.0f, (float)(e + 1) / (float)fade);
-    memcpy(row, mean, sizeof *row * (size_t)w * ch);
+    memcpy(row, nl.on ? cloth : mean, sizeof *row * (size_t)w * ch);
     if (nl.on) {
-      /* Further down, what is left of the collar and the folds blurs out
-       * across the torso: no stripe runs straight to the bottom. */
-      closed_row(mean, &nl, e, (float)(4 * k), row);
+      /* Further down, the folds blur out across the torso: no stripe runs
+       * straight to the bottom. */
       blur_row(row, keep, w, ch, e / 2, sum, cnt);
+      open_neckline(mean, &nl, e, (float)(4 * k), row);
     }
     for (int x = 0; x < w; x++)
       for (int c = 0; c < ch; c++)
         ext[(size_t)e * rowb + (size_t)x * ch + c] =
             continue_px(mirror[(size_t)x * ch + c], t, row[x * ch + c],
-                        spread * grain((x - lr->x0) / gc, e / gc, c));
+                        trow ? trow[(size_t)tcol[x] * ch + c]
+                             : spread * grain((x - lr->x0) / gc, e / gc, c));
   }
   *buf = ext;
   ext = NULL;
   err = PST_OK;
 out:
   free(mean), free(row), free(sum), free(cnt), free(ext), free(keep);
+  free(tex), free(tcol), free(cloth);
   return err;
 }
 

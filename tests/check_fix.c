@@ -382,10 +382,104 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
       far = fmax(far, sqrt(d));
     }
   ck_assert_double_lt(far, 20);
+  /* Twenty rows down the neckline is still open from about x 180 to 220;
+   * the jacket just beside it keeps its colour, the neck and the chain not
+   * blurred into it (74 from the jacket at c278b15: a pink smear beside
+   * the neck of canada/110m). */
+  far = 0;
+  for (int i = 170; i < 178; i++) {
+    const uint8_t *p = out->px + ((size_t)370 * 400 + i) * 3;
+    double d = 0;
+    for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
+    far = fmax(far, sqrt(d));
+  }
+  ck_assert_double_lt(far, 20);
+  ck_assert_int_gt(out->px[((size_t)370 * 400 + 200) * 3], 150);
   /* The wall beside the jacket stays wall. */
   ck_assert_int_gt(out->px[((size_t)398 * 400 + 3) * 3], 180);
   pst_image_destroy(src);
   pst_image_destroy(plain);
+  pst_image_destroy(out);
+}
+END_TEST
+
+/* A collar's edge crossing the photo's last rows diagonally, wall above
+ * it: the cloth made up below is the collar's, not its mean with the wall
+ * (at c278b15, up to 103 from the jacket at x 320..359, where the wall
+ * fills 2 to 6 of the 10 rows the cloth is made from). */
+START_TEST(the_cloth_below_a_diagonal_collar_leaves_the_wall_out) {
+  const uint8_t jacket[3] = {50, 90, 160};
+  pst_image *src = NULL, *out = NULL;
+  pst_rgb wall = {200, 200, 200};
+  pst__xform x;
+  double far = 0;
+  ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
+  for (int y = 250; y < 400; y++)
+    for (int i = 10; i < 390; i++)
+      if (i < 300 || y >= 390 + (i - 300) / 10)
+        memcpy(src->px + ((size_t)y * 400 + i) * 3, jacket, 3);
+  x = canvas_1to1(200, 150, 200, 100, wall);
+  x.over_bottom = 50;
+  ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
+  ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
+  for (int i = 320; i < 360; i++) {
+    const uint8_t *p = out->px + ((size_t)395 * 400 + i) * 3;
+    double d = 0;
+    for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
+    far = fmax(far, sqrt(d));
+  }
+  ck_assert_double_lt(far, 20);
+  pst_image_destroy(src);
+  pst_image_destroy(out);
+}
+END_TEST
+
+/* Standard deviation of channel 0 over output row y, columns x0..x1-1. */
+static double row_spread(const pst_image *img, int y, int x0, int x1) {
+  double s = 0, ss = 0;
+  for (int i = x0; i < x1; i++) {
+    double v = img->px[((size_t)y * img->width + i) * 3];
+    s += v, ss += v * v;
+  }
+  s /= x1 - x0;
+  return sqrt(fmax(ss / (x1 - x0) - s * s, 0));
+}
+
+/* A jacket with a grain (noise of +-12) and a thin dark seam running
+ * diagonally through its last rows. Below the photo the grain carries on
+ * (at c278b15 the made-up cloth was a flat colour with a third of the
+ * grain: smeared), and the seam, a shape and not a grain, does not come
+ * back mirrored. */
+START_TEST(the_cloth_below_the_photo_keeps_its_grain_not_its_seams) {
+  pst_image *src = NULL, *out = NULL;
+  pst_rgb wall = {200, 200, 200};
+  pst__xform x;
+  uint32_t r = 12345;
+  double photo = 0, made = 0;
+  int dark = 0;
+  ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
+  for (int y = 250; y < 400; y++)
+    for (int i = 10; i < 390; i++) {
+      uint8_t *p = src->px + ((size_t)y * 400 + i) * 3;
+      int seam = abs(i - 150 - (y - 300)) < 2;
+      r = r * 1103515245u + 12345u;
+      for (int c = 0; c < 3; c++)
+        p[c] = (uint8_t)(seam ? 20 : 100 + (int)((r >> 16) % 25) - 12);
+    }
+  x = canvas_1to1(200, 150, 200, 100, wall);
+  x.over_bottom = 50;
+  ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
+  ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
+  for (int y = 300; y < 340; y += 10) photo += row_spread(out, y, 30, 130) / 4;
+  for (int y = 370; y < 400; y += 10) made += row_spread(out, y, 30, 130) / 3;
+  ck_assert_msg(made > 0.6 * photo, "grain %.1f below, %.1f in the photo", made,
+                photo);
+  /* The seam reaches x 249 on the last row; mirrored it would run back. */
+  for (int y = 365; y < 400; y++)
+    for (int i = 200; i < 260; i++)
+      dark += out->px[((size_t)y * 400 + i) * 3] < 50;
+  ck_assert_int_eq(dark, 0);
+  pst_image_destroy(src);
   pst_image_destroy(out);
 }
 END_TEST
@@ -531,6 +625,8 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, tall_hair_keeps_a_margin_from_both_range_edges);
   tcase_add_test(tc, cloth_below_the_photo_repeats_no_rows);
   tcase_add_test(tc, the_neckline_below_a_tight_crop_closes_into_the_jacket);
+  tcase_add_test(tc, the_cloth_below_a_diagonal_collar_leaves_the_wall_out);
+  tcase_add_test(tc, the_cloth_below_the_photo_keeps_its_grain_not_its_seams);
   tcase_add_test(tc, the_side_beyond_the_photo_does_not_mirror_a_shoulder);
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
