@@ -106,6 +106,14 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * POCKET_MIN cut pixels or more. */
 #define POCKET_FACE 0.9
 #define POCKET_MIN 6
+/* Gaps in the hair (hair_gaps): on a wall whose RMS spread about its line
+ * is at most GAP_SD (plain walls 2-10, a room 45 and more), person pixels
+ * farther than GAP_FACE eye distances from the face's centre line are
+ * unmixed, the wall's allowance GAP_NOISE times that spread. */
+#define GAP_SD 12.f
+#define GAP_FACE 0.9
+#define GAP_TOP 0.5
+#define GAP_NOISE 2.f
 
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
@@ -1068,12 +1076,19 @@ typedef struct wall_ref {
   float rgb[3], slope[3]; /* colour at row y0, change per row */
   float y0, y1;           /* mean and last row fitted */
   float tol;
+  float sd; /* RMS distance from the colour, before tol's bounds */
 } wall_ref;
+
+/* The wall's colour at row y. */
+static void wall_at(const wall_ref *wr, double y, float *w) {
+  float t = (float)PST_MIN(y, wr->y1) - wr->y0;
+  for (int k = 0; k < 3; k++) w[k] = wr->rgb[k] + wr->slope[k] * t;
+}
 
 /* Distance of colour `c` from the wall's colour at row y. */
 static float wall_dist(const wall_ref *wr, const float *c, double y) {
-  float w[3], t = (float)PST_MIN(y, wr->y1) - wr->y0;
-  for (int k = 0; k < 3; k++) w[k] = wr->rgb[k] + wr->slope[k] * t;
+  float w[3];
+  wall_at(wr, y, w);
   return rgb_dist(c, w);
 }
 
@@ -1206,7 +1221,8 @@ static int wall_colour(const seg *s, int side, wall_ref *wr) {
       var -= m * sc[c] + b * (syc[c] - sy * sc[c] / n);
     }
     var = PST_MAX((sq + var) / n, 0.0);
-    wr->tol = PST_CLAMP(PALE_NOISE * (float)sqrt(var), PALE_TIGHT, PALE_WALL);
+    wr->sd = (float)sqrt(var);
+    wr->tol = PST_CLAMP(PALE_NOISE * wr->sd, PALE_TIGHT, PALE_WALL);
     return 1;
   }
   return 0;
@@ -1699,6 +1715,36 @@ static float pale_alpha(const seg *s, double fx, double fy, double step) {
   return PST_CLAMP((label_at(s, fx, fy) - 0.5f) * PALE_RAMP + 0.5f, 0.f, 1.f);
 }
 
+/* Curls and loose hair beside the head and over the crown let the wall
+ * show between them, and the cut, at its coarse scale, calls the whole
+ * mass person: the old wall stays in the gaps (grey or purple flecks
+ * between the curls on the new colour). On a plain wall (its spread about
+ * its line down that side, wall_colour, at most GAP_SD) the person pixels
+ * there away from the edge zone are unmixed too, against that wall and the
+ * local person colour: a gap of wall comes out 0, a strand over it
+ * partial, dense hair 1. Marks them in `gap`, the wall per side in `wr`.
+ * Not the face (within GAP_FACE eye distances of its centre line, below
+ * 1.2 above the eyes), not the sure person, nothing below the chin. */
+static void hair_gaps(const seg *s, const uint8_t *zone, uint8_t *gap,
+                      wall_ref wr[2]) {
+  const geom *g = &s->g;
+  memset(gap, 0, (size_t)s->w * s->h);
+  for (int side = 0; side < 2; side++) {
+    if (!wall_colour(s, side, &wr[side]) || wr[side].sd > GAP_SD) continue;
+    for (int y = 0; y < PST_MIN(s->h, (int)g->chin); y++)
+      for (int x = 0; x < s->w; x++) {
+        size_t i = (size_t)y * s->w + x;
+        if ((x + 0.5 > g->cx) != side || !s->lab[i] || zone[i] ||
+            s->tri[i] == T_FG)
+          continue;
+        if (fabs(x + 0.5 - g->cx) < GAP_FACE * g->ed ||
+            y + 0.5 < g->ey - GAP_TOP * g->ed)
+          continue;
+        gap[i] = 1;
+      }
+  }
+}
+
 static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
                           uint8_t *alpha) {
   size_t n = (size_t)s->w * s->h;
@@ -1710,13 +1756,15 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   int cand[NCAND], nc = 0;
   float lut[256], cf[(NCAND + 1) * 3];
   size_t last = (size_t)-1;
+  uint8_t *gap = malloc(n);
+  wall_ref gwr[2];
   pst_err err = PST_ERR_NOMEM;
   /* The composite is a blend in linear light (a photo's edge pixels mix
    * light, not sRGB codes): unmix there. In sRGB codes, dark hair on a
    * light wall reads ~0.3 where it covers half the pixel. */
   pst__srgb_linear_table(lut);
   for (int i = 0; i < 256; i++) lut[i] *= 255.f;
-  if (!zone || !F || !B || !zw || !sd) goto out;
+  if (!zone || !F || !B || !zw || !sd || !gap) goto out;
   if (ow != img->width || oh != img->height) {
     float *tmp = malloc((size_t)ow * oh * 3 * sizeof *tmp);
     Io = malloc((size_t)ow * oh * 3);
@@ -1733,6 +1781,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   edge_zone(s, zone);
   if ((err = local_colours(s, zone, F, B))) goto out;
   wall_spread(s, zone, sd);
+  hair_gaps(s, zone, gap, gwr);
   for (int y = 0; y < oh; y++) {
     double fy = (y + 0.5) * ky - 0.5;
     int cy = PST_MIN(s->h - 1, (int)((y + 0.5) * ky));
@@ -1740,9 +1789,24 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       double fx = (x + 0.5) * kx - 0.5;
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
-      float f[3], b[3], lbl, il[3], nlo, nhi;
-      if (!zone[ci]) {
+      float f[3], b[3], lbl, il[3], nlo, nhi, conf;
+      if (!zone[ci] && !gap[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
+        continue;
+      }
+      if (gap[ci]) {
+        /* The wall's line for this side; the local person colour only
+         * (the candidates are for the edge zone). */
+        const wall_ref *wr = &gwr[(x + 0.5) * kx > s->g.cx];
+        wall_at(wr, fy + 0.5, b);
+        bilin3(F, s->w, s->h, fx, fy, f);
+        nlo = PST_MAX(s->noise_lo, GAP_NOISE * wr->sd) * lin_slope(lut, b);
+        nhi = s->noise_hi * lin_slope(lut, f);
+        to_lin(lut, f, cf);
+        to_lin(lut, b, b);
+        for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
+        alpha[oi] = (uint8_t)lrintf(
+            255.f * two_colour_alpha(il, b, cf, 1, 1.f, nlo, nhi, &conf));
         continue;
       }
       if (s->pale && s->pale[ci]) {
@@ -1776,6 +1840,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   }
   err = refine_zone(I, lut, ow, oh, zw, alpha, REFINE_R, REFINE_EPS);
 out:
+  free(gap);
   free(sd);
   free(zw);
   free(zone);
