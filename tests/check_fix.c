@@ -343,6 +343,21 @@ static int expect_real_area(const pst__xform *x, int x0, int x1, int y1) {
   return c;
 }
 
+/* Largest RGB distance from colour c over the rectangle [x0, x1) x
+ * [y0, y1) of a 400-wide image. */
+static double far_from(const pst_image *img, int x0, int y0, int x1, int y1,
+                       const uint8_t *c) {
+  double far = 0;
+  for (int y = y0; y < y1; y++)
+    for (int i = x0; i < x1; i++) {
+      const uint8_t *p = img->px + ((size_t)y * 400 + i) * 3;
+      double d = 0;
+      for (int k = 0; k < 3; k++) d += (p[k] - c[k]) * (p[k] - c[k]);
+      far = fmax(far, sqrt(d));
+    }
+  return far;
+}
+
 /* A tight crop's neckline: a blue jacket at both sides, a skin-coloured
  * neck between with a dark chain hanging down it, a grey wall at the
  * corners. Continued straight down, the neck and the chain run to the
@@ -353,7 +368,6 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
   pst_image *src = NULL, *plain = NULL, *out = NULL;
   pst_rgb wall = {200, 200, 200};
   pst__xform x;
-  double far = 0;
   int v0;
   ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
   for (int y = 250; y < 400; y++)
@@ -374,26 +388,12 @@ START_TEST(the_neckline_below_a_tight_crop_closes_into_the_jacket) {
    * would see without the closing). */
   ck_assert_int_gt(plain->px[((size_t)398 * 400 + 200) * 3], 150);
   /* Closed: the bottom rows across the neck and the chain are jacket. */
-  for (int y = 394; y < 400; y++)
-    for (int i = 140; i < 260; i++) {
-      const uint8_t *p = out->px + ((size_t)y * 400 + i) * 3;
-      double d = 0;
-      for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
-      far = fmax(far, sqrt(d));
-    }
-  ck_assert_double_lt(far, 20);
+  ck_assert_double_lt(far_from(out, 140, 394, 260, 400, jacket), 20);
   /* Twenty rows down the neckline is still open from about x 180 to 220;
    * the jacket just beside it keeps its colour, the neck and the chain not
    * blurred into it (74 from the jacket at c278b15: a pink smear beside
    * the neck of canada/110m). */
-  far = 0;
-  for (int i = 170; i < 178; i++) {
-    const uint8_t *p = out->px + ((size_t)370 * 400 + i) * 3;
-    double d = 0;
-    for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
-    far = fmax(far, sqrt(d));
-  }
-  ck_assert_double_lt(far, 20);
+  ck_assert_double_lt(far_from(out, 170, 370, 178, 371, jacket), 20);
   ck_assert_int_gt(out->px[((size_t)370 * 400 + 200) * 3], 150);
   /* The wall beside the jacket stays wall. */
   ck_assert_int_gt(out->px[((size_t)398 * 400 + 3) * 3], 180);
@@ -412,7 +412,6 @@ START_TEST(the_cloth_below_a_diagonal_collar_leaves_the_wall_out) {
   pst_image *src = NULL, *out = NULL;
   pst_rgb wall = {200, 200, 200};
   pst__xform x;
-  double far = 0;
   ck_assert_int_eq(pst_image_create(400, 400, wall, &src), PST_OK);
   for (int y = 250; y < 400; y++)
     for (int i = 10; i < 390; i++)
@@ -422,13 +421,7 @@ START_TEST(the_cloth_below_a_diagonal_collar_leaves_the_wall_out) {
   x.over_bottom = 50;
   ck_assert_int_eq(pst__warp_rgb(src, 1.0, &x, &out), PST_OK);
   ck_assert_int_eq(pst__warp_made_up(src, 1.0, &x, out), PST_OK);
-  for (int i = 320; i < 360; i++) {
-    const uint8_t *p = out->px + ((size_t)395 * 400 + i) * 3;
-    double d = 0;
-    for (int c = 0; c < 3; c++) d += (p[c] - jacket[c]) * (p[c] - jacket[c]);
-    far = fmax(far, sqrt(d));
-  }
-  ck_assert_double_lt(far, 20);
+  ck_assert_double_lt(far_from(out, 320, 395, 360, 396, jacket), 20);
   pst_image_destroy(src);
   pst_image_destroy(out);
 }
