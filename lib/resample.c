@@ -442,8 +442,8 @@ static void open_neckline(const float *mean, const neckline *nl, int e,
 }
 
 /* The column whose texture a made-up column carries: its own, or inside
- * the neckline (which the clothing closes over) the clothing's mirrored
- * as closed_row mirrors its colour, so no skin or chain shows through. */
+ * the neckline (which the clothing closes over) the clothing's, mirrored
+ * as closed_cloth mirrors its colour, so no skin or chain shows through. */
 static int texture_column(const neckline *nl, int x) {
   int zl, zr;
   if (!nl->on) return x;
@@ -549,7 +549,6 @@ static pst_err extend_below(const lastrows *lr, int rows, int need, double k,
   band_stats(last, ch, -(long)lr->stride, w, ch, band, close ? lr->fill : NULL,
              mean, &spread);
   spread = grain_of(spread);
-  nl.on = 0;
   if (close) find_neckline(lr, mean, PST_CLAMP(xc, 0, w - 1), need, &nl);
   if (nl.on) {
     memset(keep + nl.L, 1, (size_t)(nl.R - nl.L + 1));

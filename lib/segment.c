@@ -108,8 +108,9 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define POCKET_MIN 6
 /* Gaps in the hair (hair_gaps): on a wall whose RMS spread about its line
  * is at most GAP_SD (plain walls 2-10, a room 45 and more), person pixels
- * farther than GAP_FACE eye distances from the face's centre line are
- * unmixed, the wall's allowance GAP_NOISE times that spread. */
+ * farther than GAP_FACE eye distances from the face's centre line, from
+ * GAP_TOP above the eye line down to the chin, are unmixed, the wall's
+ * allowance GAP_NOISE times that spread. */
 #define GAP_SD 12.f
 #define GAP_FACE 0.9
 #define GAP_TOP 0.5
