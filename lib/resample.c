@@ -486,24 +486,39 @@ static void blur_row(float *row, const uint8_t *keep, int w, int ch, int r,
 
 static int16_t *cloth_texture(const lastrows *lr, int r) {
   int w = lr->w, band = lr->band, ch = lr->ch;
-  size_t n = (size_t)w * band * ch;
+  size_t n = (size_t)w * band * ch, W = (size_t)w + 1;
   int16_t *tex = malloc(n * sizeof *tex);
+  /* Summed area of the band, one table per channel: (band+1) x (w+1). */
+  int32_t *sat = calloc((size_t)(band + 1) * W * ch, sizeof *sat);
   size_t hist[256] = {0}, seen = 0;
   int med = 0, lim;
-  if (!tex) return NULL;
+  if (!tex || !sat) {
+    free(tex), free(sat);
+    return NULL;
+  }
   for (int i = 0; i < band; i++)
     for (int x = 0; x < w; x++)
       for (int c = 0; c < ch; c++) {
-        int acc = 0, m = 0, v;
-        for (int ii = PST_MAX(0, i - r); ii <= PST_MIN(band - 1, i + r); ii++)
-          for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r);
-               xx++, m++)
-            acc += lr->p[(size_t)ii * lr->stride + (size_t)xx * ch + c];
+        int32_t *q = sat + (((size_t)(i + 1) * W + x + 1) * ch + c);
+        *q = lr->p[(size_t)i * lr->stride + (size_t)x * ch + c] + q[-ch] +
+             q[-(long)(W * ch)] - q[-(long)(W * ch) - ch];
+      }
+  for (int i = 0; i < band; i++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < ch; c++) {
+        int i0 = PST_MAX(0, i - r), i1 = PST_MIN(band, i + r + 1);
+        int x0 = PST_MAX(0, x - r), x1 = PST_MIN(w, x + r + 1);
+        int m = (i1 - i0) * (x1 - x0), v;
+        int32_t acc = sat[((size_t)i1 * W + x1) * ch + c] -
+                      sat[((size_t)i0 * W + x1) * ch + c] -
+                      sat[((size_t)i1 * W + x0) * ch + c] +
+                      sat[((size_t)i0 * W + x0) * ch + c];
         v = lr->p[(size_t)i * lr->stride + (size_t)x * ch + c] -
-            (acc + m / 2) / m;
+            (int)((acc + m / 2) / m);
         tex[((size_t)i * w + x) * ch + c] = (int16_t)v;
         hist[PST_MIN(abs(v), 255)]++;
       }
+  free(sat);
   while (med < 255 && (seen += hist[med]) * 2 < n) med++;
   lim = (int)ceilf(TEX_SIGMAS * 1.4826f * PST_MAX((float)med, 0.5f));
   for (int i = 0; i < band; i++)
