@@ -1716,16 +1716,32 @@ static float pale_alpha(const seg *s, double fx, double fy, double step) {
   return PST_CLAMP((label_at(s, fx, fy) - 0.5f) * PALE_RAMP + 0.5f, 0.f, 1.f);
 }
 
-/* Curls and loose hair beside the head and over the crown let the wall
- * show between them, and the cut, at its coarse scale, calls the whole
- * mass person: the old wall stays in the gaps (grey or purple flecks
- * between the curls on the new colour). On a plain wall (its spread about
- * its line down that side, wall_colour, at most GAP_SD) the person pixels
- * there away from the edge zone are unmixed too, against that wall and the
- * local person colour: a gap of wall comes out 0, a strand over it
- * partial, dense hair 1. Marks them in `gap`, the wall per side in `wr`.
- * Not the face (within GAP_FACE eye distances of its centre line, below
- * 1.2 above the eyes), not the sure person, nothing below the chin. */
+/* The two-colour alpha of output pixel `px` (sRGB codes) over the wall
+ * colour b and the local person colour f (sRGB, cf[0] takes f in linear
+ * light; cf[1..nc-1] are candidates already there). The noise allowances
+ * lo (wall end) and hi (person end) are sRGB codes: in linear light they
+ * scale with the curve's slope at that colour. b is overwritten. */
+static float unmix_px(const float *lut, const uint8_t *px, float *b,
+                      const float *f, float *cf, int nc, float lbl, float lo,
+                      float hi, float *conf) {
+  float il[3], nlo = lo * lin_slope(lut, b), nhi = hi * lin_slope(lut, f);
+  to_lin(lut, f, cf);
+  to_lin(lut, b, b);
+  for (int c = 0; c < 3; c++) il[c] = lut[px[c]];
+  return two_colour_alpha(il, b, cf, nc, lbl, nlo, nhi, conf);
+}
+
+/* Curls and loose strands beside the face let the wall show between them,
+ * and the cut, at its coarse scale, calls the whole mass person: the old
+ * wall stays in the gaps (grey or purple flecks between the curls on the
+ * new colour). On a plain wall (its spread about its line down that side,
+ * wall_colour, at most GAP_SD) the person pixels there away from the edge
+ * zone are unmixed too, against that wall and the local person colour: a
+ * gap of wall comes out 0, a strand over it partial, dense hair 1. Marks
+ * them in `gap`, the wall per side in `wr`. Only from GAP_TOP eye
+ * distances above the eye line down to the chin (the crown is left out: a
+ * head wrap of the wall's grey opened there), more than GAP_FACE from the
+ * face's centre line, and not the sure person. */
 static void hair_gaps(const seg *s, const uint8_t *zone, uint8_t *gap,
                       wall_ref wr[2]) {
   const geom *g = &s->g;
@@ -1790,7 +1806,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       double fx = (x + 0.5) * kx - 0.5;
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
-      float f[3], b[3], lbl, il[3], nlo, nhi, conf;
+      float f[3], b[3], conf;
       if (!zone[ci] && !gap[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
         continue;
@@ -1801,13 +1817,10 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         const wall_ref *wr = &gwr[(x + 0.5) * kx > s->g.cx];
         wall_at(wr, fy + 0.5, b);
         bilin3(F, s->w, s->h, fx, fy, f);
-        nlo = PST_MAX(s->noise_lo, GAP_NOISE * wr->sd) * lin_slope(lut, b);
-        nhi = s->noise_hi * lin_slope(lut, f);
-        to_lin(lut, f, cf);
-        to_lin(lut, b, b);
-        for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
         alpha[oi] = (uint8_t)lrintf(
-            255.f * two_colour_alpha(il, b, cf, 1, 1.f, nlo, nhi, &conf));
+            255.f * unmix_px(lut, I + oi * 3, b, f, cf, 1, 1.f,
+                             PST_MAX(s->noise_lo, GAP_NOISE * wr->sd),
+                             s->noise_hi, &conf));
         continue;
       }
       if (s->pale && s->pale[ci]) {
@@ -1825,17 +1838,12 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       }
       bilin3(F, s->w, s->h, fx, fy, f);
       bilin3(B, s->w, s->h, fx, fy, b);
-      /* The noise allowances are sRGB codes: in linear light they scale
-       * with the curve's slope at the wall (person) colour. */
-      nlo = PST_MAX(s->noise_lo, PST_MIN(WALL_SD_MAX, WALL_SD_K * sd[ci])) *
-            lin_slope(lut, b),
-      nhi = s->noise_hi * lin_slope(lut, f);
-      to_lin(lut, f, cf);
-      to_lin(lut, b, b);
-      for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
-      lbl = label_at(s, fx, fy);
       alpha[oi] = (uint8_t)lrintf(
-          255.f * two_colour_alpha(il, b, cf, nc + 1, lbl, nlo, nhi, &zw[oi]));
+          255.f * unmix_px(lut, I + oi * 3, b, f, cf, nc + 1,
+                           label_at(s, fx, fy),
+                           PST_MAX(s->noise_lo,
+                                   PST_MIN(WALL_SD_MAX, WALL_SD_K * sd[ci])),
+                           s->noise_hi, &zw[oi]));
       zw[oi] = PST_MAX(zw[oi], 1e-3f);
     }
   }
