@@ -690,21 +690,40 @@ static pst_err encode(const pst_image *img, int q, uint8_t **out, size_t *len) {
   return pst_image_encode_jpeg(img, &jo, out, len);
 }
 
-/* Bisection on the quality so the file lands in the target KB range, in at
- * most MAX_ENCODES encodes. The size grows with the quality, so the search
- * keeps the best in-range file and otherwise the smallest file above the
- * range (a smaller one would fail file.size). Nothing is ever padded: if
+/* The quality search for the KB range: the file's size grows about
+ * exponentially with the quality, its logarithm by about SIZE_PER_Q a step
+ * between 75 and 95 (median 0.042, 10th-90th percentile 0.027-0.092, over
+ * the 96 London/Canada outputs, the snapshots and a seventh of the quality
+ * set). The first encode is at START_Q. */
+#define SIZE_PER_Q 0.045
+#define START_Q 90
+
+/* The file lands in the target KB range in at most MAX_ENCODES encodes,
+ * nearly always one or two: from the first size, the quality is predicted
+ * for the middle of the range (the geometric mean of its ends) with
+ * SIZE_PER_Q; once encodes on both sides of the range are known, by
+ * interpolating the logarithm of the size between the nearest of them.
+ * Every guess stays strictly between the qualities known to be too small
+ * and too large, so the search ends (bisection on the same calibration set
+ * took 1.8 encodes on average and up to 4; this 1.3 and at most 2). The
+ * search keeps the best in-range file and otherwise the smallest file above
+ * the range (a smaller one would fail file.size). Nothing is ever padded: if
  * even the top quality stays below the range, the check reports it. */
 static pst_err encode_search(fix_ctx *c) {
   double lo_b = c->prof->target_kb_min * 1024,
-         hi_b = c->prof->target_kb_max * 1024;
-  int lo = PST_MAX(c->prof->min_quality, 30), hi = 100, q = 90;
+         hi_b = c->prof->target_kb_max * 1024, aim;
+  int lo = PST_MAX(c->prof->min_quality, 30), hi = 100, q = START_Q;
+  int q_small = -1, q_large = -1;
+  double len_small = 0, len_large = 0;
   pst_fix_result *r = c->res;
   if (hi_b <= 0) hi_b = 1e12;
+  aim =
+      hi_b < 1e12 ? sqrt(PST_MAX(lo_b, 1.0) * hi_b) : PST_MAX(lo_b, 1.0) * 1.1;
   for (int i = 0; i < MAX_ENCODES && lo <= hi; i++) {
     uint8_t *buf = NULL;
     size_t len;
     int better;
+    double next;
     pst_err err = encode(c->out, q, &buf, &len);
     if (err) return err;
     better = !r->jpeg || (len >= lo_b && len <= hi_b) ||
@@ -720,10 +739,15 @@ static pst_err encode_search(fix_ctx *c) {
     }
     if (len >= lo_b && len <= hi_b) break;
     if (len < lo_b)
-      lo = q + 1;
+      lo = q + 1, q_small = q, len_small = (double)len;
     else
-      hi = q - 1;
-    q = (lo + hi + 1) / 2;
+      hi = q - 1, q_large = q, len_large = (double)len;
+    if (q_small >= 0 && q_large >= 0 && len_large > len_small)
+      next = q_small + (q_large - q_small) * log(aim / len_small) /
+                           log(len_large / len_small);
+    else
+      next = q + log(aim / PST_MAX((double)len, 1.0)) / SIZE_PER_Q;
+    q = PST_CLAMP((int)lrint(next), lo, hi);
   }
   return PST_OK;
 }
