@@ -234,8 +234,21 @@ static void report(const struct opts *o, const char *in, const char *output,
   }
   if (o->quiet) return;
   if (!pst_fix_ok(r)) {
+    const pst_report *chk = pst_fix_check(r);
     cmd_diag(PROG, in, "%s (%s)", pst_fix_reason(r, o->lang),
              pst_fix_reason_id(r));
+    /* A result that failed its check may fail more than the reason
+     * given: a student fixes them all before the next try. */
+    for (int i = 0; chk && i < pst_report_count(chk); i++) {
+      pst_finding f;
+      if (pst_report_get(chk, i, o->lang, &f) != PST_OK ||
+          f.status != PST_FAIL || !f.severity_error ||
+          !strcmp(f.id, pst_fix_reason_id(r)))
+        continue;
+      cmd_diag(PROG, in,
+               o->lang == PST_LANG_ZH ? "另外：%s (%s)" : "also: %s (%s)",
+               f.message, f.id);
+    }
   } else if (!o->json && written) {
     size_t len;
     pst_fix_jpeg(r, &len);

@@ -348,7 +348,10 @@ PST_API int pst_fix_quality(const pst_fix_result *r);
 PST_API pst_rgb pst_fix_background(const pst_fix_result *r);
 /** The alpha matte at output size as an 8-bit grey PNG (borrowed). */
 PST_API const uint8_t *pst_fix_mask_png(const pst_fix_result *r, size_t *len);
-/** photocheck's report of the output (borrowed), or NULL when not ok. */
+/** photocheck's report of the output (borrowed). Also when the output
+ *  failed it and photofix refused on that (pst_fix_reason_id is then the
+ *  first failed check): the other checks it failed are in it too. NULL
+ *  when no output was made (no face, unreadable input, ...). */
 PST_API const pst_report *pst_fix_check(const pst_fix_result *r);
 /** SPEC §4's photofix object as one line of JSON; `output` is the name
  *  written (or NULL). Free with pst_free. */

@@ -200,7 +200,7 @@ const uint8_t *pst_fix_mask_png(const pst_fix_result *r, size_t *len) {
 }
 
 const pst_report *pst_fix_check(const pst_fix_result *r) {
-  return r && r->ok ? r->check : NULL;
+  return r ? r->check : NULL;
 }
 
 /* ---- decoding ---- */

@@ -538,6 +538,28 @@ START_TEST(a_dark_face_is_brightened_until_its_exposure_passes) {
 }
 END_TEST
 
+START_TEST(a_result_refused_on_its_check_keeps_the_report) {
+  /* Grace Hopper's result fails photocheck (as her original, on
+   * face.exposure): the refusal's reason is a failed check of the report
+   * pst_fix_check still returns. A photo with no face has no report. */
+  pst_fix_result *r;
+  int pass;
+  TU_NEED_REAL();
+  r = fix_real("misc/grace_hopper_512x512.jpg", NULL);
+  ck_assert(!pst_fix_ok(r));
+  ck_assert_ptr_nonnull(pst_fix_check(r));
+  finding_value(pst_fix_check(r), pst_fix_reason_id(r), &pass);
+  ck_assert(!pass);
+  finding_value(pst_fix_check(r), "face.exposure", &pass);
+  ck_assert(!pass);
+  pst_fix_result_destroy(r);
+  r = fix_real("misc/coffee.png", NULL);
+  ck_assert_str_eq(pst_fix_reason_id(r), "face.none");
+  ck_assert_ptr_null(pst_fix_check(r));
+  pst_fix_result_destroy(r);
+}
+END_TEST
+
 START_TEST(hair_on_a_vignetted_wall_is_framed_by_the_hair) {
   /* 006_08 and 022_08: the wall darkens towards the top, which the
    * corner-based crown read as hair up to the edge and refused. */
@@ -622,6 +644,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, the_cloth_below_the_photo_keeps_its_grain_not_its_seams);
   tcase_add_test(tc, the_side_beyond_the_photo_does_not_mirror_a_shoulder);
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
+  tcase_add_test(tc, a_result_refused_on_its_check_keeps_the_report);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
   tcase_add_test(tc, options_check_their_ranges);
   tcase_add_test(tc, truncated_and_corrupt_jpegs_are_refused_as_corrupt);

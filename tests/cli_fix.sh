@@ -57,6 +57,24 @@ else
   expect 1 "zh reason" -- "$PF" --lang zh "$REAL/misc/coffee.png" -o "$T/o/c.jpg"
   grep -q '未检测到人脸' "$T/err" && ok || bad "--lang zh: Chinese reason"
 
+  # A result photofix made but its check failed: every check it failed is
+  # named, the first as the reason and the others as "also:" lines (Grace
+  # Hopper's: the flag beside her, and her clipped face as on the
+  # original). Nothing is written.
+  expect 1 "refused on the check" -- "$PF" --json \
+    "$REAL/misc/grace_hopper_512x512.jpg" -o "$T/o/g.jpg"
+  [ ! -e "$T/o/g.jpg" ] && ok || bad "refused on the check: nothing written"
+  fails=$(grep -o '"id":"[a-z.]*","status":"fail"' "$T/out" |
+    sed 's/"id":"\([a-z.]*\)".*/\1/')
+  [ -n "$fails" ] && ok || bad "refused on the check: --json lists the failed checks"
+  for id in $fails; do
+    grep -q "($id)\$" "$T/err" && ok || bad "refused on the check: $id named"
+  done
+  if [ "$(echo "$fails" | wc -l)" -ge 2 ]; then
+    [ "$(grep -c ': also: ' "$T/err")" -eq "$(($(echo "$fails" | wc -l) - 1))" ] &&
+      ok || bad "refused on the check: an also: line per further check"
+  fi
+
   # A good photo: written, JSON shape, mask size, sheet.
   expect 0 "fix a portrait" -- "$PF" --json --mask "$T/o/m.png" \
     --sheet "$T/o/s.jpg" "$GOOD" -o "$T/o/a.jpg"
