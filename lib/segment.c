@@ -1818,6 +1818,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       double fx = (x + 0.5) * kx - 0.5;
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
+      int side = (x + 0.5) * kx > s->g.cx;
       float f[3], b[3], conf;
       if (!zone[ci] && !gap[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
@@ -1826,7 +1827,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       if (gap[ci]) {
         /* The wall's line for this side; the local person colour only
          * (the candidates are for the edge zone). */
-        const wall_ref *wr = &gwr[(x + 0.5) * kx > s->g.cx];
+        const wall_ref *wr = &gwr[side];
         wall_at(wr, fy + 0.5, b);
         bilin3(F, s->w, s->h, fx, fy, f);
         alpha[oi] = (uint8_t)lrintf(
@@ -1849,12 +1850,10 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
           to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
       }
       bilin3(F, s->w, s->h, fx, fy, f);
-      bilin3(B, s->w, s->h, fx, fy, b);
-      {
-        int side = (x + 0.5) * kx > s->g.cx;
-        if (gline[side] && gwr[side].sd <= LINE_SD && fy + 0.5 <= s->g.chin)
-          wall_at(&gwr[side], fy + 0.5, b);
-      }
+      if (gline[side] && gwr[side].sd <= LINE_SD && fy + 0.5 <= s->g.chin)
+        wall_at(&gwr[side], fy + 0.5, b);
+      else
+        bilin3(B, s->w, s->h, fx, fy, b);
       alpha[oi] = (uint8_t)lrintf(
           255.f * unmix_px(lut, I + oi * 3, b, f, cf, nc + 1,
                            label_at(s, fx, fy),
