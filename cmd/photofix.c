@@ -224,6 +224,14 @@ out:
   return st;
 }
 
+/* What to do about a refusal, on a line of its own as photocheck prints
+ * its hints. */
+static void hint_line(const struct opts *o, const char *in, const char *hint) {
+  if (hint && *hint)
+    cmd_diag(PROG, in, "%s%s",
+             o->lang == PST_LANG_ZH ? "建议：" : "hint: ", hint);
+}
+
 static void report(const struct opts *o, const char *in, const char *output,
                    const pst_fix_result *r, int written) {
   if (o->json) {
@@ -237,6 +245,7 @@ static void report(const struct opts *o, const char *in, const char *output,
     const pst_report *chk = pst_fix_check(r);
     cmd_diag(PROG, in, "%s (%s)", pst_fix_reason(r, o->lang),
              pst_fix_reason_id(r));
+    hint_line(o, in, pst_fix_hint(r, o->lang));
     /* A result that failed its check may fail more than the reason
      * given: a student fixes them all before the next try. */
     for (int i = 0; chk && i < pst_report_count(chk); i++) {
@@ -248,6 +257,7 @@ static void report(const struct opts *o, const char *in, const char *output,
       cmd_diag(PROG, in,
                o->lang == PST_LANG_ZH ? "另外：%s (%s)" : "also: %s (%s)",
                f.message, f.id);
+      hint_line(o, in, f.hint);
     }
   } else if (!o->json && written) {
     size_t len;

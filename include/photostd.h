@@ -335,6 +335,9 @@ PST_API int pst_fix_ok(const pst_fix_result *r);
 PST_API const char *pst_fix_reason_id(const pst_fix_result *r);
 /** The reason in words, in `lang`; NULL when ok. */
 PST_API const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang);
+/** What to do about it, in `lang` (for a failed check, the check's hint);
+ *  NULL when ok or when the reason's words say it already. */
+PST_API const char *pst_fix_hint(const pst_fix_result *r, pst_lang lang);
 /** The output JPEG (borrowed), or NULL when not ok. */
 PST_API const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len);
 /** The rectangle of the input (after EXIF orientation, input pixels) that

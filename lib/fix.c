@@ -36,6 +36,7 @@ struct pst_fix_result {
   const char *reason_id; /* static, or points into reason_buf */
   char reason_buf[48];
   char *reason_text[2]; /* malloc'd, for reasons from the check */
+  char *hint_text[2];   /* the check's hint, malloc'd, or NULL */
   uint8_t *jpeg;
   size_t jpeg_len;
   int quality;
@@ -97,31 +98,50 @@ pst_err pst_fix_opts_set_threads(pst_fix_opts *o, int threads) {
 
 /* ---- reasons ---- */
 
+/* A refusal in words, and what to do about it (NULL where the words say
+ * it already). */
 typedef struct reason {
-  const char *id, *en, *zh;
+  const char *id, *en, *zh, *hint_en, *hint_zh;
 } reason;
 
 static const reason REASONS[] = {
     {"input.unreadable", "the file cannot be read or decoded",
-     "无法读取或解码该文件"},
+     "无法读取或解码该文件", "Check that the file is a photo and copy it again",
+     "请确认这是一张照片，并重新复制该文件"},
     {"input.corrupt",
      "the file is damaged (cut short or corrupt data): copy it again from "
      "the original",
-     "文件已损坏（被截断或数据出错），请从原始照片重新复制"},
+     "文件已损坏（被截断或数据出错），请从原始照片重新复制", NULL, NULL},
     {"input.format", "the file is not a JPEG or PNG image",
-     "该文件不是 JPEG 或 PNG 图像"},
-    {"face.none", "no face was found", "未检测到人脸"},
+     "该文件不是 JPEG 或 PNG 图像",
+     "Save the photo as JPEG or PNG (a phone camera does)",
+     "请把照片保存为 JPEG 或 PNG 格式（手机拍的照片就是）"},
+    {"face.none", "no face was found", "未检测到人脸",
+     "Use a photo of one person looking into the camera, the whole face in "
+     "the picture and well lit",
+     "请使用单人、正对镜头、面部完整且光线充足的照片"},
     {"face.several", "more than one face is in the photo",
-     "照片中有不止一张人脸"},
+     "照片中有不止一张人脸",
+     "Use a photo with nobody else in it, or crop the others out first",
+     "请使用只有本人的照片，或先把其他人裁掉"},
     {"face.cut", "the face is cut off by the edge of the photo",
-     "人脸被照片边缘截断"},
+     "人脸被照片边缘截断",
+     "Take the photo again with the whole head and some room around it in "
+     "the picture",
+     "请重拍，让整个头部连同周围的一些空间都在画面内"},
     {"face.small",
      "the face is too small: the photo would have to be enlarged more than "
      "1.5x",
-     "人脸太小：照片需放大 1.5 倍以上"},
+     "人脸太小：照片需放大 1.5 倍以上",
+     "Move closer to the camera, or use the original photo instead of a "
+     "shrunk copy",
+     "请靠近镜头重拍，或使用原始照片而不是缩小过的副本"},
     {"crop.fit",
      "the photo cannot hold the head and shoulders in the required framing",
-     "照片容纳不下规定构图所需的头部和肩部"},
+     "照片容纳不下规定构图所需的头部和肩部",
+     "Step back a little, so that the shoulders and some room above the "
+     "head are in the picture",
+     "请稍微后退，让肩膀和头顶上方的一些空间都在画面内"},
 };
 
 static const reason *reason_find(const char *id) {
@@ -141,6 +161,8 @@ void pst_fix_result_destroy(pst_fix_result *r) {
   if (!r) return;
   free(r->reason_text[0]);
   free(r->reason_text[1]);
+  free(r->hint_text[0]);
+  free(r->hint_text[1]);
   free(r->jpeg);
   free(r->mask_png);
   pst_report_destroy(r->check);
@@ -162,6 +184,15 @@ const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang) {
   re = reason_find(r->reason_id);
   if (!re) return r->reason_id;
   return lang == PST_LANG_ZH ? re->zh : re->en;
+}
+
+const char *pst_fix_hint(const pst_fix_result *r, pst_lang lang) {
+  const reason *re;
+  int zh = lang == PST_LANG_ZH;
+  if (!r || r->ok || !r->reason_id) return NULL;
+  if (r->reason_text[zh]) return r->hint_text[zh];
+  re = reason_find(r->reason_id);
+  return re ? zh ? re->hint_zh : re->hint_en : NULL;
 }
 
 const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len) {
@@ -831,8 +862,11 @@ static pst_err reason_from_check(pst_fix_result *r) {
     if (f[0].status != PST_FAIL || !f[0].severity_error) continue;
     snprintf(r->reason_buf, sizeof r->reason_buf, "%s", f[0].id);
     r->reason_id = r->reason_buf;
-    for (int l = 0; l < 2; l++)
+    for (int l = 0; l < 2; l++) {
       if (!(r->reason_text[l] = strdup(f[l].message))) return PST_ERR_NOMEM;
+      if (f[l].hint && *f[l].hint && !(r->hint_text[l] = strdup(f[l].hint)))
+        return PST_ERR_NOMEM;
+    }
     return PST_OK;
   }
   r->reason_id = "check.fail";
@@ -927,7 +961,10 @@ static pst_err correct(fix_ctx *c) {
 /* Forget the output of an attempt (the result goes back to empty). */
 static void reset_attempt(fix_ctx *c) {
   pst_fix_result *r = c->res;
-  for (int l = 0; l < 2; l++) free(r->reason_text[l]), r->reason_text[l] = 0;
+  for (int l = 0; l < 2; l++) {
+    free(r->reason_text[l]), r->reason_text[l] = NULL;
+    free(r->hint_text[l]), r->hint_text[l] = NULL;
+  }
   pst_free(r->jpeg);
   free(r->mask_png);
   pst_report_destroy(r->check);
@@ -1138,6 +1175,10 @@ pst_err pst_fix_json(const pst_fix_result *r, const char *input,
     pst__buf_json_str(&b, r->reason_id);
     pst__buf_puts(&b, ",\"message\":");
     pst__buf_json_str(&b, pst_fix_reason(r, lang));
+    if (pst_fix_hint(r, lang)) {
+      pst__buf_puts(&b, ",\"hint\":");
+      pst__buf_json_str(&b, pst_fix_hint(r, lang));
+    }
   }
   if (r->has_crop) {
     const char *k[5] = {"x", "y", "w", "h", "angle"};

@@ -538,10 +538,11 @@ START_TEST(a_dark_face_is_brightened_until_its_exposure_passes) {
 }
 END_TEST
 
-START_TEST(a_result_refused_on_its_check_keeps_the_report) {
+START_TEST(a_refusal_keeps_the_report_and_says_what_to_do) {
   /* Grace Hopper's result fails photocheck (as her original, on
    * face.exposure): the refusal's reason is a failed check of the report
-   * pst_fix_check still returns. A photo with no face has no report. */
+   * pst_fix_check still returns, its hint the check's. A photo with no
+   * face has no report but a hint of its own; a fixed photo neither. */
   pst_fix_result *r;
   int pass;
   TU_NEED_REAL();
@@ -552,10 +553,24 @@ START_TEST(a_result_refused_on_its_check_keeps_the_report) {
   ck_assert(!pass);
   finding_value(pst_fix_check(r), "face.exposure", &pass);
   ck_assert(!pass);
+  /* What to do is the failed check's own hint, in either language. */
+  for (int i = 0; i < pst_report_count(pst_fix_check(r)); i++) {
+    pst_finding f;
+    ck_assert_int_eq(pst_report_get(pst_fix_check(r), i, PST_LANG_ZH, &f),
+                     PST_OK);
+    if (!strcmp(f.id, pst_fix_reason_id(r)))
+      ck_assert_str_eq(pst_fix_hint(r, PST_LANG_ZH), f.hint);
+  }
+  ck_assert_ptr_nonnull(pst_fix_hint(r, PST_LANG_EN));
   pst_fix_result_destroy(r);
   r = fix_real("misc/coffee.png", NULL);
   ck_assert_str_eq(pst_fix_reason_id(r), "face.none");
   ck_assert_ptr_null(pst_fix_check(r));
+  ck_assert_ptr_nonnull(strstr(pst_fix_hint(r, PST_LANG_EN), "one person"));
+  pst_fix_result_destroy(r);
+  r = fix_real("london/011_03.jpg", NULL);
+  ck_assert(pst_fix_ok(r));
+  ck_assert_ptr_null(pst_fix_hint(r, PST_LANG_EN));
   pst_fix_result_destroy(r);
 }
 END_TEST
@@ -644,7 +659,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, the_cloth_below_the_photo_keeps_its_grain_not_its_seams);
   tcase_add_test(tc, the_side_beyond_the_photo_does_not_mirror_a_shoulder);
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
-  tcase_add_test(tc, a_result_refused_on_its_check_keeps_the_report);
+  tcase_add_test(tc, a_refusal_keeps_the_report_and_says_what_to_do);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
   tcase_add_test(tc, options_check_their_ranges);
   tcase_add_test(tc, truncated_and_corrupt_jpegs_are_refused_as_corrupt);

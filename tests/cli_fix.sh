@@ -51,11 +51,18 @@ else
   # A photo with no face: exit 1, reason named, nothing written.
   expect 1 "no face" -- "$PF" "$REAL/misc/coffee.png" -o "$T/o/c.jpg"
   grep -q 'face.none' "$T/err" && ok || bad "no face: reason face.none"
+  grep -q ': hint: Use a photo of one person' "$T/err" && ok ||
+    bad "no face: a hint line says what to do"
   [ ! -e "$T/o/c.jpg" ] && ok || bad "no face: nothing written"
   expect 1 "two faces" -- "$PF" "$REAL/misc/two_people.jpg" -o "$T/o/c.jpg"
   grep -q 'face.several' "$T/err" && ok || bad "two faces: face.several"
   expect 1 "zh reason" -- "$PF" --lang zh "$REAL/misc/coffee.png" -o "$T/o/c.jpg"
   grep -q '未检测到人脸' "$T/err" && ok || bad "--lang zh: Chinese reason"
+  grep -q ': 建议：' "$T/err" && ok || bad "--lang zh: Chinese hint"
+  expect 1 "--json refusal" -- "$PF" --json "$REAL/misc/two_people.jpg" \
+    -o "$T/o/c.jpg"
+  grep -q '"reason":"face.several","message":"[^"]*","hint":"[^"]' "$T/out" &&
+    ok || bad "--json refusal: reason, message and hint"
 
   # A result photofix made but its check failed: every check it failed is
   # named, the first as the reason and the others as "also:" lines (Grace
@@ -70,6 +77,8 @@ else
   for id in $fails; do
     grep -q "($id)\$" "$T/err" && ok || bad "refused on the check: $id named"
   done
+  [ "$(grep -c ': hint: ' "$T/err")" -eq "$(echo "$fails" | wc -l)" ] && ok ||
+    bad "refused on the check: the check's hint under each failure"
   if [ "$(echo "$fails" | wc -l)" -ge 2 ]; then
     [ "$(grep -c ': also: ' "$T/err")" -eq "$(($(echo "$fails" | wc -l) - 1))" ] &&
       ok || bad "refused on the check: an also: line per further check"
