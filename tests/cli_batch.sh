@@ -46,6 +46,11 @@ echo "cli_batch: fixed+passed $nfixed of $(exp fixable) fixable"
 # A fixable photo is fixed, passes, or fails with photofix's reason (no
 # face, crop does not fit...), never with a reason of a broken file.
 check "fixable photos are fixed or refused by photofix" "$(js "$W/r.json" "sum(1 for f in d['files'] if f['status']=='failed' and f['reason'] in ('file.format','jpeg.decode','file.read','fix.error'))")" "$(exp broken)"
+# Every file photofix gave up on says why and what to do, in both
+# languages (input.corrupt's words say it already), in the JSON and as
+# the first item of its row in the HTML.
+check "photofix's refusals say why and what to do" "$(js "$W/r.json" "any('fix' in f for f in d['files']) and all(f['fix']['en'] and f['fix']['zh'] and (f['fix']['reason'] == 'input.corrupt' or (f['fix']['hint_en'] and f['fix']['hint_zh'])) for f in d['files'] if 'fix' in f)")" True
+check "the HTML shows each photofix refusal" "$(grep -o '<li class="fix"><b>photofix</b>' "$W/r.html" | wc -l)" "$(js "$W/r.json" "sum(1 for f in d['files'] if 'fix' in f)")"
 # Duplicates exactly: every pair mkbatch made, of its kind, and no other.
 grep '^dup ' "$E" | LC_ALL=C awk '{ if ($3 < $4) print $2, $3, $4; else print $2, $4, $3 }' | LC_ALL=C sort > "$W/dup.want"
 js "$W/r.json" "'\\n'.join(sorted(' '.join([p['kind']]+sorted([p['a'],p['b']])) for p in d['duplicates']))" | sed '/^$/d' | LC_ALL=C sort > "$W/dup.got"

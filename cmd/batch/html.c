@@ -101,7 +101,8 @@ static const char *const style =
     ".counts span{display:inline-block;margin:0 1em 1em 0;padding:.4em .8em;"
     "background:#eef;border-radius:4px}.failed{background:#fee}"
     ".fixed{background:#efe}.passed{background:#f8fff8}ul{margin:0;"
-    "padding-left:1.2em}.zh{color:#555}img{max-width:96px}";
+    "padding-left:1.2em}.zh{color:#555}img{max-width:96px}"
+    "li.fix{margin-bottom:.3em}";
 
 static const char *const script =
     "function pbApply(){var s=document.getElementById('fstatus').value,"
@@ -165,8 +166,27 @@ static void filters(const results *r, FILE *f) {
 }
 
 static void findings(FILE *f, const jval *d) {
-  const jval *a = json_get(d, "findings");
+  const jval *a = json_get(d, "findings"), *fix = json_get(d, "fix");
   fputs("<ul>", f);
+  if (fix) {
+    /* Why photofix gave up, and what the student can do: first, it is
+     * what the clerk passes on. */
+    fputs("<li class=\"fix\"><b>photofix</b> (", f);
+    esc(f, json_str(fix, "reason"));
+    fputs("): ", f);
+    esc(f, json_str(fix, "en"));
+    if (json_str(fix, "hint_en")) {
+      fputs(" &#8212; ", f);
+      esc(f, json_str(fix, "hint_en"));
+    }
+    fputs(" <span class=\"zh\" lang=\"zh\">", f);
+    esc(f, json_str(fix, "zh"));
+    if (json_str(fix, "hint_zh")) {
+      fputs(" &#8212; ", f);
+      esc(f, json_str(fix, "hint_zh"));
+    }
+    fputs("</span></li>", f);
+  }
   for (int i = 0; a && i < a->n; i++) {
     const jval *x = a->kids[i];
     fputs("<li><b>", f);

@@ -240,6 +240,31 @@ static void add_hashes(sbuf *s, const job *j) {
   add_face_hash(s, j);
 }
 
+/* Why photofix gave up on a file, in both languages, and what the student
+ * can do about it: "fix":{"reason","en","zh","hint_en","hint_zh"} (a hint
+ * null where the words say it already). */
+static void add_fix_refusal(sbuf *s, const job *j) {
+#ifdef BATCH_HAVE_FIX
+  if (!j->fix || pst_fix_ok(j->fix) || !pst_fix_reason_id(j->fix)) return;
+  sb_puts(s, ",\"fix\":{\"reason\":");
+  sb_json_str(s, pst_fix_reason_id(j->fix));
+  for (int l = 0; l < 2; l++) {
+    pst_lang lang = l ? PST_LANG_ZH : PST_LANG_EN;
+    const char *hint = pst_fix_hint(j->fix, lang);
+    sb_printf(s, ",\"%s\":", l ? "zh" : "en");
+    sb_json_str(s, pst_fix_reason(j->fix, lang));
+    sb_printf(s, ",\"hint_%s\":", l ? "zh" : "en");
+    if (hint)
+      sb_json_str(s, hint);
+    else
+      sb_puts(s, "null");
+  }
+  sb_add(s, "}", 1);
+#else
+  (void)s, (void)j;
+#endif
+}
+
 static char *make_entry(const job *j) {
   sbuf s = {0};
   const int wrote = j->out_bytes && !j->out_error;
@@ -257,6 +282,7 @@ static char *make_entry(const job *j) {
     sb_json_str(&s, primary_reason(j));
   else
     sb_puts(&s, "null");
+  add_fix_refusal(&s, j);
   add_roster(&s, j);
   add_hashes(&s, j);
   sb_printf(&s, ",\"bytes\":%zu", j->len);
