@@ -35,8 +35,6 @@ struct pst_fix_result {
   int ok, made;
   const char *reason_id; /* static, or points into reason_buf */
   char reason_buf[48];
-  char *reason_text[2]; /* malloc'd, for reasons from the check */
-  char *hint_text[2];   /* the check's hint, malloc'd, or NULL */
   uint8_t *jpeg;
   size_t jpeg_len;
   int quality;
@@ -159,10 +157,6 @@ static void refuse(pst_fix_result *r, const char *id) {
 
 void pst_fix_result_destroy(pst_fix_result *r) {
   if (!r) return;
-  free(r->reason_text[0]);
-  free(r->reason_text[1]);
-  free(r->hint_text[0]);
-  free(r->hint_text[1]);
   free(r->jpeg);
   free(r->mask_png);
   pst_report_destroy(r->check);
@@ -176,11 +170,21 @@ const char *pst_fix_reason_id(const pst_fix_result *r) {
   return r && !r->ok ? r->reason_id : NULL;
 }
 
+/* The finding of the check a refusal names, when photofix refused its own
+ * output on it: its words and hint are the report's. */
+static int reason_finding(const pst_fix_result *r, pst_lang lang,
+                          pst_finding *f) {
+  for (int i = 0; r->check && i < pst_report_count(r->check); i++)
+    if (!pst_report_get(r->check, i, lang, f) && !strcmp(f->id, r->reason_id))
+      return 1;
+  return 0;
+}
+
 const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang) {
   const reason *re;
+  pst_finding f;
   if (!r || r->ok || !r->reason_id) return NULL;
-  if (r->reason_text[lang == PST_LANG_ZH])
-    return r->reason_text[lang == PST_LANG_ZH];
+  if (reason_finding(r, lang, &f)) return f.message;
   re = reason_find(r->reason_id);
   if (!re) return r->reason_id;
   return lang == PST_LANG_ZH ? re->zh : re->en;
@@ -188,11 +192,12 @@ const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang) {
 
 const char *pst_fix_hint(const pst_fix_result *r, pst_lang lang) {
   const reason *re;
-  int zh = lang == PST_LANG_ZH;
+  pst_finding f;
   if (!r || r->ok || !r->reason_id) return NULL;
-  if (r->reason_text[zh]) return r->hint_text[zh];
+  if (reason_finding(r, lang, &f)) return *f.hint ? f.hint : NULL;
   re = reason_find(r->reason_id);
-  return re ? zh ? re->hint_zh : re->hint_en : NULL;
+  if (!re) return NULL;
+  return lang == PST_LANG_ZH ? re->hint_zh : re->hint_en;
 }
 
 const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len) {
@@ -852,25 +857,18 @@ out:
 }
 
 /* The first failed error check becomes the reason when the output made
- * does not pass. */
-static pst_err reason_from_check(pst_fix_result *r) {
+ * does not pass; its words and hint stay in the report (reason_finding). */
+static void reason_from_check(pst_fix_result *r) {
   for (int i = 0; i < pst_report_count(r->check); i++) {
-    pst_finding f[2];
-    if (pst_report_get(r->check, i, PST_LANG_EN, &f[0]) ||
-        pst_report_get(r->check, i, PST_LANG_ZH, &f[1]))
-      return PST_ERR_NOMEM;
-    if (f[0].status != PST_FAIL || !f[0].severity_error) continue;
-    snprintf(r->reason_buf, sizeof r->reason_buf, "%s", f[0].id);
+    pst_finding f;
+    if (pst_report_get(r->check, i, PST_LANG_EN, &f) || f.status != PST_FAIL ||
+        !f.severity_error)
+      continue;
+    snprintf(r->reason_buf, sizeof r->reason_buf, "%s", f.id);
     r->reason_id = r->reason_buf;
-    for (int l = 0; l < 2; l++) {
-      if (!(r->reason_text[l] = strdup(f[l].message))) return PST_ERR_NOMEM;
-      if (f[l].hint && *f[l].hint && !(r->hint_text[l] = strdup(f[l].hint)))
-        return PST_ERR_NOMEM;
-    }
-    return PST_OK;
+    return;
   }
   r->reason_id = "check.fail";
-  return PST_OK;
 }
 
 static pst_err finish(fix_ctx *c) {
@@ -888,7 +886,8 @@ static pst_err finish(fix_ctx *c) {
   r->photo = c->out;
   c->out = NULL;
   r->ok = pst_report_pass(r->check, 0);
-  return r->ok ? PST_OK : reason_from_check(r);
+  if (!r->ok) reason_from_check(r);
+  return PST_OK;
 }
 
 /* ---- closing the loop ---- */
@@ -961,10 +960,6 @@ static pst_err correct(fix_ctx *c) {
 /* Forget the output of an attempt (the result goes back to empty). */
 static void reset_attempt(fix_ctx *c) {
   pst_fix_result *r = c->res;
-  for (int l = 0; l < 2; l++) {
-    free(r->reason_text[l]), r->reason_text[l] = NULL;
-    free(r->hint_text[l]), r->hint_text[l] = NULL;
-  }
   pst_free(r->jpeg);
   free(r->mask_png);
   pst_report_destroy(r->check);
