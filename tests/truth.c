@@ -92,6 +92,7 @@ void truth_free(truth_photo *p) {
   if (!p) return;
   pst_image_destroy(p->img);
   free(p->alpha);
+  free(p->bg_res);
   memset(p, 0, sizeof *p);
 }
 
@@ -139,10 +140,28 @@ static void basis(double x, double y, double v[6]) {
 }
 
 void truth_bg_at(const truth_photo *p, double x, double y, double rgb[3]) {
-  double v[6];
+  double v[6], r[3] = {0, 0, 0};
   basis(x / p->w, y / p->h, v);
+  if (p->bg_res) {
+    /* bilinear between cell centres */
+    double gx = (x + 0.5) / TRUTH_RES_CELL - 0.5;
+    double gy = (y + 0.5) / TRUTH_RES_CELL - 0.5;
+    gx = gx < 0 ? 0 : gx > p->res_w - 1 ? p->res_w - 1 : gx;
+    gy = gy < 0 ? 0 : gy > p->res_h - 1 ? p->res_h - 1 : gy;
+    int x0 = (int)gx, y0 = (int)gy;
+    int x1 = x0 + 1 < p->res_w ? x0 + 1 : x0,
+        y1 = y0 + 1 < p->res_h ? y0 + 1 : y0;
+    double tx = gx - x0, ty = gy - y0;
+    const float *a = p->bg_res + ((size_t)y0 * p->res_w + x0) * 3;
+    const float *b = p->bg_res + ((size_t)y0 * p->res_w + x1) * 3;
+    const float *c = p->bg_res + ((size_t)y1 * p->res_w + x0) * 3;
+    const float *d = p->bg_res + ((size_t)y1 * p->res_w + x1) * 3;
+    for (int k = 0; k < 3; k++)
+      r[k] = (a[k] + (b[k] - a[k]) * tx) * (1 - ty) +
+             (c[k] + (d[k] - c[k]) * tx) * ty;
+  }
   for (int c = 0; c < 3; c++) {
-    double s = 0;
+    double s = r[c];
     for (int k = 0; k < 6; k++) s += p->bg[c][k] * v[k];
     rgb[c] = s < 0 ? 0 : s > 255 ? 255 : s;
   }
@@ -289,6 +308,137 @@ static int model_background(truth_photo *p, const head_shape *hs) {
 out:
   free(s);
   free(d);
+  return ok;
+}
+
+/* ---- the wall's departure from the quadratic ---- */
+
+static int cmp_float(const void *a, const void *b);
+
+/* A studio wall is not quite a quadratic: the Canada walls darken into
+ * their lower corners, and there the quadratic's error passed the key's
+ * threshold, so the corner was keyed as a grey speckle of person beside
+ * the shoulders. Per cell of TRUTH_RES_CELL px: the median departure from
+ * the quadratic of the cell's wall pixels (is_wall: nothing within 4 px
+ * keyed >= 0.5), where at least a quarter of the cell is wall. A cell
+ * without enough wall takes the mean of its measured neighbours, ring by
+ * ring, up to RES_RINGS rings (beside the person and under loose strands;
+ * deeper in, the person prior decides). Then one 3x3 mean. */
+#define RES_RINGS 3
+
+/* The wall around the person: pixels keyed below 0.5 that connect
+ * (4-neighbours) to the image border. A hole the key opened inside the
+ * torso (a white collar) is not wall to measure. NULL when out of memory. */
+static uint8_t *outer_wall(const truth_photo *p) {
+  size_t n = (size_t)p->w * p->h, top = 0;
+  uint8_t *m = calloc(n, 1);
+  int *stack = malloc(n * sizeof *stack);
+  if (!m || !stack) {
+    free(m);
+    free(stack);
+    return NULL;
+  }
+  for (int y = 0; y < p->h; y++)
+    for (int x = 0; x < p->w; x++) {
+      size_t i = (size_t)y * p->w + x;
+      if ((x && y && x < p->w - 1 && y < p->h - 1) || p->alpha[i] >= 0.5f)
+        continue;
+      m[i] = 1, stack[top++] = (int)i;
+    }
+  while (top) {
+    int i = stack[--top], x = i % p->w, y = i / p->w;
+    static const int d[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+    for (int k = 0; k < 4; k++) {
+      int xx = x + d[k][0], yy = y + d[k][1];
+      size_t j = (size_t)yy * p->w + xx;
+      if (xx < 0 || yy < 0 || xx >= p->w || yy >= p->h || m[j] ||
+          p->alpha[j] >= 0.5f)
+        continue;
+      m[j] = 1, stack[top++] = (int)j;
+    }
+  }
+  free(stack);
+  return m;
+}
+
+static int wall_residual(truth_photo *p) {
+  enum { C = TRUTH_RES_CELL, CAP = (C / 2) * (C / 2) };
+  const uint8_t *px = pst_image_cpixels(p->img);
+  int gw = (p->w + C - 1) / C, gh = (p->h + C - 1) / C, ok = -1;
+  size_t nc = (size_t)gw * gh;
+  float *res = calloc(nc * 3, sizeof *res), *tmp = malloc(nc * 3 * sizeof *tmp);
+  float *vals = malloc(3 * CAP * sizeof *vals);
+  uint8_t *have = calloc(nc, 1), *next = malloc(nc);
+  uint8_t *outer = outer_wall(p);
+  if (!res || !tmp || !vals || !have || !next || !outer) goto out;
+  free(p->bg_res); /* measured against the quadratic alone */
+  p->bg_res = NULL;
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++) {
+      int n = 0, tot = 0;
+      for (int y = cy * C; y < (cy + 1) * C && y < p->h; y += 2)
+        for (int x = cx * C; x < (cx + 1) * C && x < p->w; x += 2) {
+          double rgb[3];
+          const uint8_t *c = px + ((size_t)y * p->w + x) * 3;
+          tot++;
+          if (!outer[(size_t)y * p->w + x] || !is_wall(p, x, y)) continue;
+          truth_bg_at(p, x, y, rgb);
+          for (int k = 0; k < 3; k++)
+            vals[k * CAP + n] = (float)(c[k] - rgb[k]);
+          n++;
+        }
+      if (n < 8 || 4 * n < tot) continue;
+      for (int k = 0; k < 3; k++) {
+        qsort(vals + k * CAP, (size_t)n, sizeof *vals, cmp_float);
+        res[((size_t)cy * gw + cx) * 3 + k] = vals[k * CAP + n / 2];
+      }
+      have[(size_t)cy * gw + cx] = 1;
+    }
+  for (int ring = 0; ring < RES_RINGS; ring++) {
+    memcpy(next, have, nc);
+    for (int cy = 0; cy < gh; cy++)
+      for (int cx = 0; cx < gw; cx++) {
+        size_t i = (size_t)cy * gw + cx;
+        float s[3] = {0, 0, 0};
+        int m = 0;
+        if (have[i]) continue;
+        for (int y = cy - 1; y <= cy + 1; y++)
+          for (int x = cx - 1; x <= cx + 1; x++) {
+            size_t j = (size_t)y * gw + x;
+            if (x < 0 || y < 0 || x >= gw || y >= gh || !have[j]) continue;
+            for (int k = 0; k < 3; k++) s[k] += res[j * 3 + k];
+            m++;
+          }
+        if (!m) continue;
+        for (int k = 0; k < 3; k++) res[i * 3 + k] = s[k] / m;
+        next[i] = 1;
+      }
+    memcpy(have, next, nc);
+  }
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++) {
+      size_t i = (size_t)cy * gw + cx;
+      float s[3] = {0, 0, 0};
+      int m = 0;
+      for (int y = cy - 1; y <= cy + 1; y++)
+        for (int x = cx - 1; x <= cx + 1; x++) {
+          size_t j = (size_t)y * gw + x;
+          if (x < 0 || y < 0 || x >= gw || y >= gh || !have[j]) continue;
+          for (int k = 0; k < 3; k++) s[k] += res[j * 3 + k];
+          m++;
+        }
+      for (int k = 0; k < 3; k++) tmp[i * 3 + k] = m ? s[k] / m : 0.f;
+    }
+  p->bg_res = tmp, p->res_w = gw, p->res_h = gh;
+  tmp = NULL;
+  ok = 0;
+out:
+  free(res);
+  free(tmp);
+  free(vals);
+  free(have);
+  free(next);
+  free(outer);
   return ok;
 }
 
@@ -578,12 +728,12 @@ out:
   return ok;
 }
 
-static int matte_pass(truth_photo *p, const head_shape *hs) {
+static int matte_pass(truth_photo *p, const head_shape *hs, int refit) {
   matte_ctx m = {p, NULL, NULL, 0, 0};
   size_t n = (size_t)p->w * p->h;
   float *alpha = NULL;
   int ok = -1;
-  if (model_background(p, hs) != 0) goto out;
+  if (refit && model_background(p, hs) != 0) goto out;
   m.t0 = (float)fmax(3.0, 3.0 * p->bg_sigma);
   m.t1 = m.t0 + 12.0f;
   if (compute_distance(&m) != 0) goto out;
@@ -609,9 +759,14 @@ int truth_matte(truth_photo *p) {
   head_shape hs;
   head_shape_make(p, &hs);
   free(p->alpha);
+  free(p->bg_res);
   p->alpha = NULL;
-  /* The second pass models the wall from everything the first saw as wall. */
-  if (matte_pass(p, &hs) != 0 || matte_pass(p, &hs) != 0) return -1;
+  p->bg_res = NULL;
+  /* The second pass models the wall from everything the first saw as wall;
+   * the third adds the cells' departure from that model. */
+  if (matte_pass(p, &hs, 1) != 0 || matte_pass(p, &hs, 1) != 0 ||
+      wall_residual(p) != 0 || matte_pass(p, &hs, 0) != 0)
+    return -1;
   p->touches_top = 0;
   for (int x = 0; x < p->w; x++) p->touches_top += p->alpha[x] >= 0.5f;
   return 0;

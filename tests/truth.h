@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define TRUTH_NPTS 189
+#define TRUTH_RES_CELL 32
 
 /* Landmark indices of the 189-point London/Canada template (see
  * /work/notes/truth.md for how they were identified). */
@@ -37,6 +38,9 @@ typedef struct truth_photo {
   float *alpha;             /* w*h in [0,1], after truth_matte */
   double bg[3][6];          /* background RGB: quadratic in (x/w, y/h) */
   double bg_sigma;          /* noise of the background around the model */
+  float *bg_res;            /* the wall's departure from the quadratic (sRGB,
+                               3 per cell of TRUTH_RES_CELL px) or NULL */
+  int res_w, res_h;         /* cells across and down */
   int touches_top;          /* person pixels on the top border row */
 } truth_photo;
 
@@ -48,7 +52,8 @@ int truth_load(const char *jpg, const char *tem, int denom, truth_photo *p,
 int truth_matte(truth_photo *p);
 void truth_free(truth_photo *p);
 
-/* The background model's sRGB colour at image position (x, y). */
+/* The background model's sRGB colour at image position (x, y): the
+ * quadratic plus the cells' departure from it. */
 void truth_bg_at(const truth_photo *p, double x, double y, double rgb[3]);
 
 /* The person layer of a keyed photo, for compositing it onto new walls:
