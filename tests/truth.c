@@ -315,17 +315,6 @@ out:
 
 static int cmp_float(const void *a, const void *b);
 
-/* A studio wall is not quite a quadratic: the Canada walls darken into
- * their lower corners, and there the quadratic's error passed the key's
- * threshold, so the corner was keyed as a grey speckle of person beside
- * the shoulders. Per cell of TRUTH_RES_CELL px: the median departure from
- * the quadratic of the cell's wall pixels (is_wall: nothing within 4 px
- * keyed >= 0.5), where at least a quarter of the cell is wall. A cell
- * without enough wall takes the mean of its measured neighbours, ring by
- * ring, up to RES_RINGS rings (beside the person and under loose strands;
- * deeper in, the person prior decides). Then one 3x3 mean. */
-#define RES_RINGS 3
-
 /* The wall around the person: pixels keyed below 0.5 that connect
  * (4-neighbours) to the image border. A hole the key opened inside the
  * torso (a white collar) is not wall to measure. NULL when out of memory. */
@@ -360,6 +349,34 @@ static uint8_t *outer_wall(const truth_photo *p) {
   free(stack);
   return m;
 }
+
+/* The mean of the cells around (cx, cy), itself included, that `have` a
+ * value, into o; the number of them (o is untouched when 0). */
+static int cell_mean(const float *res, const uint8_t *have, int gw, int gh,
+                     int cx, int cy, float *o) {
+  float s[3] = {0, 0, 0};
+  int m = 0;
+  for (int y = cy - 1; y <= cy + 1; y++)
+    for (int x = cx - 1; x <= cx + 1; x++) {
+      size_t j = (size_t)y * gw + x;
+      if (x < 0 || y < 0 || x >= gw || y >= gh || !have[j]) continue;
+      for (int k = 0; k < 3; k++) s[k] += res[j * 3 + k];
+      m++;
+    }
+  for (int k = 0; m && k < 3; k++) o[k] = s[k] / m;
+  return m;
+}
+
+/* A studio wall is not quite a quadratic: the Canada walls darken into
+ * their lower corners, and there the quadratic's error passed the key's
+ * threshold, so the corner was keyed as a grey speckle of person beside
+ * the shoulders. Per cell of TRUTH_RES_CELL px: the median departure from
+ * the quadratic of the cell's wall pixels (is_wall: nothing within 4 px
+ * keyed >= 0.5), where at least a quarter of the cell is wall. A cell
+ * without enough wall takes the mean of its measured neighbours, ring by
+ * ring, up to RES_RINGS rings (beside the person and under loose strands;
+ * deeper in, the person prior decides). Then one 3x3 mean. */
+#define RES_RINGS 3
 
 static int wall_residual(truth_photo *p) {
   enum { C = TRUTH_RES_CELL, CAP = (C / 2) * (C / 2) };
@@ -399,35 +416,15 @@ static int wall_residual(truth_photo *p) {
     for (int cy = 0; cy < gh; cy++)
       for (int cx = 0; cx < gw; cx++) {
         size_t i = (size_t)cy * gw + cx;
-        float s[3] = {0, 0, 0};
-        int m = 0;
-        if (have[i]) continue;
-        for (int y = cy - 1; y <= cy + 1; y++)
-          for (int x = cx - 1; x <= cx + 1; x++) {
-            size_t j = (size_t)y * gw + x;
-            if (x < 0 || y < 0 || x >= gw || y >= gh || !have[j]) continue;
-            for (int k = 0; k < 3; k++) s[k] += res[j * 3 + k];
-            m++;
-          }
-        if (!m) continue;
-        for (int k = 0; k < 3; k++) res[i * 3 + k] = s[k] / m;
-        next[i] = 1;
+        if (!have[i] && cell_mean(res, have, gw, gh, cx, cy, res + i * 3))
+          next[i] = 1;
       }
     memcpy(have, next, nc);
   }
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
-      size_t i = (size_t)cy * gw + cx;
-      float s[3] = {0, 0, 0};
-      int m = 0;
-      for (int y = cy - 1; y <= cy + 1; y++)
-        for (int x = cx - 1; x <= cx + 1; x++) {
-          size_t j = (size_t)y * gw + x;
-          if (x < 0 || y < 0 || x >= gw || y >= gh || !have[j]) continue;
-          for (int k = 0; k < 3; k++) s[k] += res[j * 3 + k];
-          m++;
-        }
-      for (int k = 0; k < 3; k++) tmp[i * 3 + k] = m ? s[k] / m : 0.f;
+      float *o = tmp + ((size_t)cy * gw + cx) * 3;
+      if (!cell_mean(res, have, gw, gh, cx, cy, o)) o[0] = o[1] = o[2] = 0.f;
     }
   p->bg_res = tmp, p->res_w = gw, p->res_h = gh;
   tmp = NULL;
