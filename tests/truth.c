@@ -710,10 +710,16 @@ static int fill_holes(matte_ctx *m) {
       }
     }
     /* A pocket of wall framed by curls is wall: only holes whose colour
-     * stands off the wall's noise on average are highlights to fill. */
-    double md = 0;
-    for (size_t k = 0; k < cn; k++) md += m->dist[comp[k]];
-    if (!border && cn <= maxarea && md > m->t0 * cn)
+     * stands off the wall's noise on average are highlights to fill, and
+     * only below the chin (a white shirt's folds). Above it a hole is wall
+     * seen between loose strands, darkened by their blur: filled, it was
+     * solid person of the old wall's grey (grey-white blotches in the
+     * loose hair of london_013_03 and 001_03 on a new wall). */
+    double md = 0, my = 0;
+    for (size_t k = 0; k < cn; k++)
+      md += m->dist[comp[k]], my += comp[k] / p->w;
+    if (!border && cn <= maxarea && md > m->t0 * cn &&
+        my > p->pt[TRUTH_CHIN].y * cn)
       for (size_t k = 0; k < cn; k++) p->alpha[comp[k]] = 1;
     next++;
   }
@@ -926,7 +932,8 @@ static int propagate_fg(const float *lin, const int *dist, int w, int h,
 #define CAND_R 12
 static float linear_alpha(const float *lin, const float *alpha, int w, int h,
                           int x, int y, const double *B, const float *fp,
-                          float keyed) {
+                          float keyed, int below_chin) {
+  int any = 0; /* a person colour on the pixel's side of the wall */
   const float *I = lin + ((size_t)y * w + x) * 3;
   double v[3], v2 = 0, best_t = 2, fall_t = keyed, fall_s = 1e9;
   for (int k = 0; k < 3; k++) v[k] = I[k] - B[k], v2 += v[k] * v[k];
@@ -941,6 +948,7 @@ static float linear_alpha(const float *lin, const float *alpha, int w, int h,
         l2 += d[k] * d[k], dot += d[k] * v[k];
       }
       if (l2 < 0.03 * 0.03 || dot <= 0) continue;
+      any = 1;
       t = dot / l2;
       perp2 = v2 - t * t * l2;
       if (perp2 <= 0.04 * v2 && t <= 1.0) {
@@ -956,11 +964,16 @@ static float linear_alpha(const float *lin, const float *alpha, int w, int h,
       l2 += d[k] * d[k], dot += d[k] * v[k];
     }
     if (l2 >= 0.03 * 0.03 && dot > 0) {
+      any = 1;
       t = dot / l2, perp2 = v2 - t * t * l2;
       if (perp2 <= 0.04 * v2 && t <= 1.0 && t < best_t) best_t = t;
     }
   }
   if (best_t <= 1.0) return best_t < 0.02 ? 0.f : (float)best_t;
+  /* Above the chin, a pixel off the wall away from every person colour
+   * near it is no blend of them: the ringing of the JPEG beside a dark
+   * strand (brighter than the wall), not coverage. */
+  if (!any && !below_chin) return 0.f;
   return (float)fall_t;
 }
 
@@ -994,7 +1007,7 @@ int truth_extract(truth_photo *p, float **fg_out) {
       for (int k = 0; k < 3; k++) B[k] = srgb_lin(b[k]);
       if (*a < 1.f || dist[i] < 3)
         *a = linear_alpha(lin, keyed, p->w, p->h, x, y, B, have[i] ? f : NULL,
-                          *a);
+                          *a, y > p->pt[TRUTH_CHIN].y);
       /* The person colour: from the compositing equation where alpha
        * carries it, leaning on the propagated colour where it is faint. */
       for (int k = 0; k < 3; k++) {
