@@ -928,7 +928,8 @@ static int propagate_fg(const float *lin, const int *dist, int w, int h,
  * the pixel (within ~12 degrees), the one farthest out, so a thin dark
  * strand is measured against dense hair, not against a thicker strand that
  * is itself half wall. Without such a candidate the best-aligned one is
- * used, capped by the keyed value. */
+ * used, capped by the keyed value; above the chin (!below_chin), where no
+ * person colour near lies on the pixel's side of the wall, 0. */
 #define CAND_R 12
 static float linear_alpha(const float *lin, const float *alpha, int w, int h,
                           int x, int y, const double *B, const float *fp,
