@@ -315,38 +315,54 @@ out:
 
 static int cmp_float(const void *a, const void *b);
 
-/* The wall around the person: pixels keyed below 0.5 that connect
- * (4-neighbours) to the image border. A hole the key opened inside the
- * torso (a white collar) is not wall to measure. NULL when out of memory. */
-static uint8_t *outer_wall(const truth_photo *p) {
-  size_t n = (size_t)p->w * p->h, top = 0;
-  uint8_t *m = calloc(n, 1);
-  int *stack = malloc(n * sizeof *stack);
-  if (!m || !stack) {
-    free(m);
-    free(stack);
-    return NULL;
-  }
-  for (int y = 0; y < p->h; y++)
-    for (int x = 0; x < p->w; x++) {
-      size_t i = (size_t)y * p->w + x;
-      if ((x && y && x < p->w - 1 && y < p->h - 1) || p->alpha[i] >= 0.5f)
-        continue;
-      m[i] = 1, stack[top++] = (int)i;
-    }
+/* The 4-connected piece of pixels keyed below 0.5 that holds `seed`:
+ * labelled `id` in `lab`, its pixels listed in `comp` (*cn of them);
+ * `stack` is scratch of the image's size. Whether it reaches the border. */
+static int low_piece(const truth_photo *p, size_t seed, int id, int *lab,
+                     int *stack, int *comp, size_t *cn) {
+  static const int d4[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+  size_t top = 0;
+  int border = 0;
+  *cn = 0;
+  lab[seed] = id;
+  stack[top++] = (int)seed;
   while (top) {
     int i = stack[--top], x = i % p->w, y = i / p->w;
-    static const int d[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+    comp[(*cn)++] = i;
+    if (x == 0 || y == 0 || x == p->w - 1 || y == p->h - 1) border = 1;
     for (int k = 0; k < 4; k++) {
-      int xx = x + d[k][0], yy = y + d[k][1];
-      size_t j = (size_t)yy * p->w + xx;
-      if (xx < 0 || yy < 0 || xx >= p->w || yy >= p->h || m[j] ||
-          p->alpha[j] >= 0.5f)
-        continue;
-      m[j] = 1, stack[top++] = (int)j;
+      int xx = x + d4[k][0], yy = y + d4[k][1];
+      if (xx < 0 || yy < 0 || xx >= p->w || yy >= p->h) continue;
+      int j = yy * p->w + xx;
+      if (lab[j] || p->alpha[j] >= 0.5f) continue;
+      lab[j] = id;
+      stack[top++] = j;
     }
   }
+  return border;
+}
+
+/* The wall around the person: the pieces keyed below 0.5 that reach the
+ * image border. A hole the key opened inside the torso (a white collar) is
+ * not wall to measure. NULL when out of memory. */
+static uint8_t *outer_wall(const truth_photo *p) {
+  size_t n = (size_t)p->w * p->h, cn;
+  uint8_t *m = calloc(n, 1);
+  int *lab = calloc(n, sizeof *lab), *stack = malloc(n * sizeof *stack);
+  int *comp = malloc(n * sizeof *comp), next = 1;
+  if (m && lab && stack && comp) {
+    for (size_t s = 0; s < n; s++) {
+      if (lab[s] || p->alpha[s] >= 0.5f) continue;
+      if (low_piece(p, s, next++, lab, stack, comp, &cn))
+        for (size_t k = 0; k < cn; k++) m[comp[k]] = 1;
+    }
+  } else {
+    free(m);
+    m = NULL;
+  }
+  free(lab);
   free(stack);
+  free(comp);
   return m;
 }
 
@@ -677,11 +693,12 @@ fail:
 }
 
 /* Holes: wall-like regions (alpha < 0.5) not reachable from the border.
- * Small ones are shirt highlights or skin specular spots and become person;
- * large enclosed ones (a gap framed by hair) are real wall and stay. */
+ * Small ones below the chin whose colour stands off the wall are a shirt's
+ * folds and highlights and become person; the rest (a gap framed by hair,
+ * wall between loose strands) are real wall and stay. */
 static int fill_holes(matte_ctx *m) {
   truth_photo *p = m->p;
-  size_t n = (size_t)p->w * p->h, top = 0;
+  size_t n = (size_t)p->w * p->h;
   int *stack = malloc(n * sizeof *stack), *comp = NULL;
   int *lab = calloc(n, sizeof *lab), ok = -1;
   size_t maxarea = n / 1500 + 16;
@@ -691,24 +708,8 @@ static int fill_holes(matte_ctx *m) {
   int next = 1;
   for (size_t s = 0; s < n; s++) {
     if (lab[s] || p->alpha[s] >= 0.5f) continue;
-    int border = 0;
-    size_t cn = 0;
-    lab[s] = next;
-    stack[top++] = (int)s;
-    while (top) {
-      int i = stack[--top], x = i % p->w, y = i / p->w;
-      comp[cn++] = i;
-      if (x == 0 || y == 0 || x == p->w - 1 || y == p->h - 1) border = 1;
-      static const int d4[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
-      for (int k = 0; k < 4; k++) {
-        int xx = x + d4[k][0], yy = y + d4[k][1];
-        if (xx < 0 || yy < 0 || xx >= p->w || yy >= p->h) continue;
-        int j = yy * p->w + xx;
-        if (lab[j] || p->alpha[j] >= 0.5f) continue;
-        lab[j] = next;
-        stack[top++] = j;
-      }
-    }
+    size_t cn;
+    int border = low_piece(p, s, next, lab, stack, comp, &cn);
     /* A pocket of wall framed by curls is wall: only holes whose colour
      * stands off the wall's noise on average are highlights to fill, and
      * only below the chin (a white shirt's folds). Above it a hole is wall
