@@ -1199,6 +1199,42 @@ static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
   }
 }
 
+/* A colour line over rows fitted to the sure wall above row `rows`: on
+ * one side (side 0 left, 1 right) or both (-1); with `near`, only the
+ * pixels within `tol` of that line; with `slope` 0 the line is flat. The
+ * RMS distance from it in sd, tol from sd. 0 when fewer than 20 pixels. */
+static int line_fit(const seg *s, int side, int rows, const wall_ref *near,
+                    float tol, int slope, wall_ref *wr) {
+  double n = 0, sy = 0, syy = 0, sc[3] = {0, 0, 0}, syc[3] = {0, 0, 0};
+  double sq = 0, hi = 0, var = 0;
+  for (int y = 0; y < rows; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (s->tri[i] != T_BG || (side >= 0 && (x + 0.5 > s->g.cx) != side) ||
+          (near && wall_dist(near, s->rgb + i * 3, y) > tol))
+        continue;
+      n++, sy += y, syy += (double)y * y;
+      hi = PST_MAX(hi, y);
+      for (int c = 0; c < 3; c++) {
+        double v = s->rgb[i * 3 + c];
+        sc[c] += v, syc[c] += y * v, sq += v * v;
+      }
+    }
+  if (n < 20) return 0;
+  wr->y0 = (float)(sy / n), wr->y1 = (float)hi;
+  for (int c = 0; c < 3; c++) {
+    double m = sc[c] / n, d = syy - sy * sy / n;
+    double b = slope && d > 1e-9 ? (syc[c] - sy * sc[c] / n) / d : 0;
+    wr->rgb[c] = (float)m, wr->slope[c] = (float)b;
+    /* sum of squared residuals about the line, channel c */
+    var -= m * sc[c] + b * (syc[c] - sy * sc[c] / n);
+  }
+  var = PST_MAX((sq + var) / n, 0.0);
+  wr->sd = (float)sqrt(var);
+  wr->tol = PST_CLAMP(PALE_NOISE * wr->sd, PALE_TIGHT, PALE_WALL);
+  return 1;
+}
+
 /* The wall's colour and spread. side < 0: the mean of the sure wall above
  * the eyes, both sides, and the RMS distance from it. Else on that side
  * (both, where it has too little sure wall): a line over the rows of the
@@ -1206,35 +1242,8 @@ static void trim_neck_end(const seg *s, int side, const wall_ref *wr,
  * it. */
 static int wall_colour(const seg *s, int side, wall_ref *wr) {
   int rows = PST_MIN(s->h, (int)(side < 0 ? s->g.ey : s->g.chin));
-  for (int pass = side < 0; pass < 2; pass++) {
-    double n = 0, sy = 0, syy = 0, sc[3] = {0, 0, 0}, syc[3] = {0, 0, 0};
-    double sq = 0, hi = 0, var = 0;
-    for (int y = 0; y < rows; y++)
-      for (int x = 0; x < s->w; x++) {
-        size_t i = (size_t)y * s->w + x;
-        if (s->tri[i] != T_BG || (!pass && (x + 0.5 > s->g.cx) != side))
-          continue;
-        n++, sy += y, syy += (double)y * y;
-        hi = PST_MAX(hi, y);
-        for (int c = 0; c < 3; c++) {
-          double v = s->rgb[i * 3 + c];
-          sc[c] += v, syc[c] += y * v, sq += v * v;
-        }
-      }
-    if (n < 20) continue;
-    wr->y0 = (float)(sy / n), wr->y1 = (float)hi;
-    for (int c = 0; c < 3; c++) {
-      double m = sc[c] / n, d = syy - sy * sy / n;
-      double b = side >= 0 && d > 1e-9 ? (syc[c] - sy * sc[c] / n) / d : 0;
-      wr->rgb[c] = (float)m, wr->slope[c] = (float)b;
-      /* sum of squared residuals about the line, channel c */
-      var -= m * sc[c] + b * (syc[c] - sy * sc[c] / n);
-    }
-    var = PST_MAX((sq + var) / n, 0.0);
-    wr->sd = (float)sqrt(var);
-    wr->tol = PST_CLAMP(PALE_NOISE * wr->sd, PALE_TIGHT, PALE_WALL);
-    return 1;
-  }
+  for (int pass = side < 0; pass < 2; pass++)
+    if (line_fit(s, pass ? -1 : side, rows, NULL, 0, side >= 0, wr)) return 1;
   return 0;
 }
 
