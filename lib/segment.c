@@ -103,9 +103,21 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define PALE_RAMP 3.f
 /* Wall pockets (wall_pockets): person pixels of the wall's colour farther
  * than POCKET_FACE eye distances from the face's centre line, in pieces of
- * POCKET_MIN cut pixels or more. */
+ * POCKET_MIN cut pixels or more. The wall's colours on a side are its line
+ * and, for a room, up to POCKET_FLATS flat colours of the sure wall above
+ * the eyes (a door, the wall beside it): each the most common 16-level
+ * colour left, refined as a line over rows through FLAT_ROUNDS fits to the
+ * pixels within FLAT_START RGB of it, then within FLAT_K times its spread
+ * (at least FLAT_NEAR), and kept when that spread is at most FLAT_SD
+ * (the room's flat paint 0.5-5.5, JPEG noise included). */
 #define POCKET_FACE 0.9
 #define POCKET_MIN 6
+#define POCKET_FLATS 3
+#define FLAT_ROUNDS 3
+#define FLAT_START 24.f
+#define FLAT_K 3.f
+#define FLAT_NEAR 8.f
+#define FLAT_SD 6.f
 /* Gaps in the hair (hair_gaps): on a wall whose RMS spread about its line
  * is at most GAP_SD (plain walls 2-10, a room 45 and more), person pixels
  * farther than GAP_FACE eye distances from the face's centre line, from
@@ -1335,6 +1347,57 @@ static pst_err pale_shoulders(seg *s) {
   return PST_OK;
 }
 
+/* The number of sure-wall pixels above the eyes on one side in each cell
+ * of the 16-level colour cube. */
+static void wall_bins(const seg *s, int side, int *cnt) {
+  memset(cnt, 0, 4096 * sizeof *cnt);
+  for (int y = 0; y < PST_MIN(s->h, (int)s->g.ey); y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (s->tri[i] == T_BG && (x + 0.5 > s->g.cx) == side)
+        cnt[cube_bin(s->rgb + i * 3)]++;
+    }
+}
+
+/* The next flat colour of a side's wall (see POCKET_FLATS): from the most
+ * common cell of `cnt` left, which is then struck out with its
+ * neighbours. 0 when no cell holds 20 pixels or the fit loses them. */
+static int flat_colour(const seg *s, int side, int *cnt, wall_ref *wr) {
+  int rows = PST_MIN(s->h, (int)s->g.ey), best = 0;
+  double sum[3] = {0, 0, 0}, n = 0;
+  float tol = FLAT_START;
+  for (int b = 1; b < 4096; b++)
+    if (cnt[b] > cnt[best]) best = b;
+  if (cnt[best] < 20) return 0;
+  for (int dr = -1; dr <= 1; dr++)
+    for (int dg = -1; dg <= 1; dg++)
+      for (int db = -1; db <= 1; db++) {
+        int r = (best >> 8) + dr, g = (best >> 4 & 15) + dg,
+            b = (best & 15) + db;
+        if (r >= 0 && r < 16 && g >= 0 && g < 16 && b >= 0 && b < 16)
+          cnt[r << 8 | g << 4 | b] = -1;
+      }
+  for (int y = 0; y < rows; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (s->tri[i] != T_BG || (x + 0.5 > s->g.cx) != side ||
+          cube_bin(s->rgb + i * 3) != best)
+        continue;
+      for (int c = 0; c < 3; c++) sum[c] += s->rgb[i * 3 + c];
+      n++;
+    }
+  memset(wr, 0, sizeof *wr);
+  wr->y1 = (float)rows;
+  for (int c = 0; c < 3; c++) wr->rgb[c] = (float)(sum[c] / n);
+  for (int round = 0; round < FLAT_ROUNDS; round++) {
+    wall_ref fit;
+    if (!line_fit(s, side, rows, wr, tol, 1, &fit)) return 0;
+    *wr = fit;
+    tol = PST_MAX(FLAT_K * wr->sd, FLAT_NEAR);
+  }
+  return 1;
+}
+
 /* Old wall the cut kept as person beside the head: a pocket framed by
  * curls, or a gap between hair and neck, that the shape prior and the
  * smoothness term held although its colour is the wall's own. Person
@@ -1352,15 +1415,19 @@ static pst_err wall_pockets(seg *s) {
   pst_err err = PST_ERR_NOMEM;
   if (!cand || !stack) goto out;
   for (int side = 0; side < 2; side++) {
-    wall_ref wr;
-    if (!wall_colour(s, side, &wr)) continue;
+    wall_ref wr[1 + POCKET_FLATS], flat;
+    int nw = wall_colour(s, side, &wr[0]), cnt[4096];
+    wall_bins(s, side, cnt);
+    for (int k = 0; k < POCKET_FLATS && flat_colour(s, side, cnt, &flat); k++)
+      if (flat.sd <= FLAT_SD) wr[nw++] = flat;
     for (int y = 0; y < rows; y++)
       for (int x = 0; x < s->w; x++) {
         size_t i = (size_t)y * s->w + x;
         if ((x + 0.5 > g->cx) != side || !s->lab[i] || s->tri[i] == T_FG ||
             fabs(x + 0.5 - g->cx) < POCKET_FACE * g->ed)
           continue;
-        cand[i] = wall_dist(&wr, s->rgb + i * 3, y) < wr.tol;
+        for (int k = 0; k < nw && !cand[i]; k++)
+          cand[i] = wall_dist(&wr[k], s->rgb + i * 3, y) < wr[k].tol;
       }
   }
   /* Each piece, 4-connected: the stack's bottom keeps the pixels taken. */
