@@ -118,6 +118,13 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define FLAT_K 3.f
 #define FLAT_NEAR 8.f
 #define FLAT_SD 6.f
+/* A room's side and the neck's half width (room_in_core): the side's wall
+ * line spreads more than ROOM_SD (the quality set's plain walls about 14
+ * at most, the room 45 and more); the sure torso is only left to the cut
+ * CORE_NECK eye distances or more out from the face's centre line (the
+ * neck core of sure_person is 0.4). */
+#define ROOM_SD 20.f
+#define CORE_NECK 0.5
 /* Gaps in the hair (hair_gaps): on a wall whose RMS spread about its line
  * is at most GAP_SD (plain walls 2-10, a room 45 and more), person pixels
  * farther than GAP_FACE eye distances from the face's centre line, from
@@ -1398,6 +1405,48 @@ static int flat_colour(const seg *s, int side, int *cnt, wall_ref *wr) {
   return 1;
 }
 
+/* A side's flat wall colours (see POCKET_FLATS) into fl; their number. */
+static int flat_colours(const seg *s, int side, wall_ref *fl) {
+  int cnt[4096], n = 0;
+  wall_ref f;
+  wall_bins(s, side, cnt);
+  for (int k = 0; k < POCKET_FLATS && flat_colour(s, side, cnt, &f); k++)
+    if (f.sd <= FLAT_SD) fl[n++] = f;
+  return n;
+}
+
+/* Whether colour c at row y is within the tolerance of one of the n walls. */
+static int near_wall(const wall_ref *wr, int n, const float *c, double y) {
+  for (int k = 0; k < n; k++)
+    if (wall_dist(&wr[k], c, y) < wr[k].tol) return 1;
+  return 0;
+}
+
+/* The sure torso of sure_person widens from half an eye distance below
+ * the chin; beside a long neck it covers the wall (london_113_03 in the
+ * room), and the cut then keeps that wall's whole strip, of one colour up
+ * to a door frame, rather than cut it off the seeds. On a room's side
+ * (its wall line spreads more than ROOM_SD) the sure-person pixels below
+ * the chin, CORE_NECK eye distances or more out, of one of the wall's
+ * flat colours, are left to the cut. */
+static void room_in_core(seg *s) {
+  const geom *g = &s->g;
+  for (int side = 0; side < 2; side++) {
+    wall_ref line, fl[POCKET_FLATS];
+    int nf;
+    if (!wall_colour(s, side, &line) || line.sd <= ROOM_SD) continue;
+    if (!(nf = flat_colours(s, side, fl))) continue;
+    for (int y = PST_MAX(0, (int)g->chin); y < s->h; y++)
+      for (int x = 0; x < s->w; x++) {
+        size_t i = (size_t)y * s->w + x;
+        if (s->tri[i] == T_FG && (x + 0.5 > g->cx) == side &&
+            fabs(x + 0.5 - g->cx) >= CORE_NECK * g->ed &&
+            near_wall(fl, nf, s->rgb + i * 3, y))
+          s->tri[i] = T_PFG;
+      }
+  }
+}
+
 /* Old wall the cut kept as person beside the head: a pocket framed by
  * curls, or a gap between hair and neck, that the shape prior and the
  * smoothness term held although its colour is the wall's own. Person
@@ -1415,19 +1464,16 @@ static pst_err wall_pockets(seg *s) {
   pst_err err = PST_ERR_NOMEM;
   if (!cand || !stack) goto out;
   for (int side = 0; side < 2; side++) {
-    wall_ref wr[1 + POCKET_FLATS], flat;
-    int nw = wall_colour(s, side, &wr[0]), cnt[4096];
-    wall_bins(s, side, cnt);
-    for (int k = 0; k < POCKET_FLATS && flat_colour(s, side, cnt, &flat); k++)
-      if (flat.sd <= FLAT_SD) wr[nw++] = flat;
+    wall_ref wr[1 + POCKET_FLATS];
+    int nw = wall_colour(s, side, &wr[0]);
+    nw += flat_colours(s, side, wr + nw);
     for (int y = 0; y < rows; y++)
       for (int x = 0; x < s->w; x++) {
         size_t i = (size_t)y * s->w + x;
         if ((x + 0.5 > g->cx) != side || !s->lab[i] || s->tri[i] == T_FG ||
             fabs(x + 0.5 - g->cx) < POCKET_FACE * g->ed)
           continue;
-        for (int k = 0; k < nw && !cand[i]; k++)
-          cand[i] = wall_dist(&wr[k], s->rgb + i * 3, y) < wr[k].tol;
+        cand[i] = (uint8_t)near_wall(wr, nw, s->rgb + i * 3, y);
       }
   }
   /* Each piece, 4-connected: the stack's bottom keeps the pixels taken. */
@@ -1466,6 +1512,7 @@ static pst_err graph_cut(seg *s) {
     err = PST_ERR_NOMEM;
     goto out;
   }
+  if (s->pockets) room_in_core(s);
   for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_FG;
   gmm_fit(&fg, s, sel, comp, 1);
   for (size_t i = 0; i < n; i++) sel[i] = s->tri[i] == T_BG;
