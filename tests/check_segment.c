@@ -736,6 +736,33 @@ START_TEST(photofix_cuts_a_door_beside_the_head_out) {
 }
 END_TEST
 
+/* london/043_03 on the room: a strip of the room's beige wall between the
+ * door frame and the face stayed person (mask 255 here at c9f82ce). The
+ * wall's one line on that side, a mean of door and wall, matched neither;
+ * the side's flat colours above the eyes find the beige. */
+START_TEST(photofix_drops_the_room_wall_between_door_and_face) {
+  static const patch p[] = {{"wall by the door frame", 100, 370, 116, 410, 0},
+                            {"face", 200, 250, 280, 350, 1}};
+  TU_NEED_REAL();
+  expect_patches("043_03 indoor",
+                 fix_composite("london/043_03", TRUTH_WALL_INDOOR), p, 2);
+}
+END_TEST
+
+/* london/113_03 on the room: below her long neck the sure torso covered
+ * the room's wall beside it, and the cut kept a strip of that wall down to
+ * the shoulder (mask 162 here at c9f82ce). Sure-person pixels of the
+ * room's flat colours are now left to the cut. */
+START_TEST(photofix_leaves_the_room_out_of_the_sure_torso) {
+  static const patch p[] = {
+      {"wall left of the shoulder", 108, 540, 124, 560, 0},
+      {"neck", 220, 450, 260, 500, 1}};
+  TU_NEED_REAL();
+  expect_patches("113_03 indoor",
+                 fix_composite("london/113_03", TRUTH_WALL_INDOOR), p, 2);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -761,6 +788,8 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
   tcase_add_test(tc, photofix_cuts_a_door_beside_the_head_out);
+  tcase_add_test(tc, photofix_drops_the_room_wall_between_door_and_face);
+  tcase_add_test(tc, photofix_leaves_the_room_out_of_the_sure_torso);
   suite_add_tcase(s, tc);
   return s;
 }
