@@ -283,17 +283,23 @@ static int cube_bin(const float *c) {
   return (r << 8) | (g << 4) | PST_CLAMP((int)c[2] >> 4, 0, 15);
 }
 
+/* The k-th (0..26) of the cube's cells within one bin of cell b, b
+ * itself included; -1 off the cube. */
+static int cube_near(int b, int k) {
+  int r = (b >> 8) + k / 9 - 1, g = (b >> 4 & 15) + k / 3 % 3 - 1,
+      bl = (b & 15) + k % 3 - 1;
+  return r >= 0 && r < 16 && g >= 0 && g < 16 && bl >= 0 && bl < 16
+             ? r << 8 | g << 4 | bl
+             : -1;
+}
+
 /* A colour of the torso core: some core pixel within one bin of it. */
 static int torso_like(const seg *s, const float *c) {
   int b = cube_bin(c);
-  for (int dr = -1; dr <= 1; dr++)
-    for (int dg = -1; dg <= 1; dg++)
-      for (int db = -1; db <= 1; db++) {
-        int r = (b >> 8) + dr, gg = (b >> 4 & 15) + dg, bb = (b & 15) + db;
-        if (r >= 0 && r < 16 && gg >= 0 && gg < 16 && bb >= 0 && bb < 16 &&
-            s->torso[r << 8 | gg << 4 | bb])
-          return 1;
-      }
+  for (int k = 0; k < 27; k++) {
+    int n = cube_near(b, k);
+    if (n >= 0 && s->torso[n]) return 1;
+  }
   return 0;
 }
 
@@ -1376,14 +1382,10 @@ static int flat_colour(const seg *s, int side, int *cnt, wall_ref *wr) {
   for (int b = 1; b < 4096; b++)
     if (cnt[b] > cnt[best]) best = b;
   if (cnt[best] < 20) return 0;
-  for (int dr = -1; dr <= 1; dr++)
-    for (int dg = -1; dg <= 1; dg++)
-      for (int db = -1; db <= 1; db++) {
-        int r = (best >> 8) + dr, g = (best >> 4 & 15) + dg,
-            b = (best & 15) + db;
-        if (r >= 0 && r < 16 && g >= 0 && g < 16 && b >= 0 && b < 16)
-          cnt[r << 8 | g << 4 | b] = -1;
-      }
+  for (int k = 0; k < 27; k++) {
+    int c = cube_near(best, k);
+    if (c >= 0) cnt[c] = -1;
+  }
   for (int y = 0; y < rows; y++)
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
