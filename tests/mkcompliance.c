@@ -719,7 +719,7 @@ static int has_suffix(const char *s, const char *suf) {
   return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/* Photos whose matte was judged wrong by eye (see /work/notes/truth.md):
+/* Photos whose matte was judged wrong by eye (see doc/notes/truth.md):
  * a wrong alpha would put wall or blue into the "true" answer. */
 static const char *const unreliable[][2] = {
     {"canada_003f", "white towel partly keyed as wall (blue patches)"},

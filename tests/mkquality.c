@@ -27,7 +27,7 @@
 
 #define QUALITY 92
 
-/* Keyed mattes that are wrong by eye (see /work/notes/truth.md): their
+/* Keyed mattes that are wrong by eye (see doc/notes/truth.md): their
  * composites would teach the wrong answer. */
 static const char *const unreliable[] = {"canada_003f", "canada_129m",
                                          "london_067_03", "london_082_03",

@@ -15,7 +15,7 @@
 #define TRUTH_RES_CELL 32
 
 /* Landmark indices of the 189-point London/Canada template (see
- * /work/notes/truth.md for how they were identified). */
+ * doc/notes/truth.md for how they were identified). */
 enum {
   TRUTH_PUPIL_L = 0, /* left in the image */
   TRUTH_PUPIL_R = 1,
