@@ -737,7 +737,7 @@ START_TEST(photofix_cuts_a_door_beside_the_head_out) {
 END_TEST
 
 /* london/043_03 on the room: a strip of the room's beige wall between the
- * door frame and the face stayed person (mask 255 here at c9f82ce). The
+ * door frame and the face stayed person (mask 202 here at c9f82ce). The
  * wall's one line on that side, a mean of door and wall, matched neither;
  * the side's flat colours above the eyes find the beige. */
 START_TEST(photofix_drops_the_room_wall_between_door_and_face) {
