@@ -134,6 +134,13 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define GAP_FACE 0.9
 #define GAP_TOP 0.5
 #define GAP_NOISE 2.f
+/* The face's skin (face_skin), for the ears among the gaps: the sure
+ * person from SKIN_TOP to SKIN_BOTTOM eye distances below the eye line,
+ * within SKIN_HALF of the centre line (cheeks and nose, clear of the eyes,
+ * the brows and the mouth). */
+#define SKIN_TOP 0.3
+#define SKIN_BOTTOM 0.9
+#define SKIN_HALF 0.5
 /* The wall behind the edge zone (band_matte): above the chin, on a side
  * whose wall spreads at most LINE_SD about its line (wall_colour), the
  * line's colour: a plain wall is known better from the whole side than
@@ -1898,6 +1905,65 @@ static void hair_gaps(const seg *s, const uint8_t *zone, uint8_t *gap,
   }
 }
 
+/* The face's skin colour at the working scale: the mean of the sure-person
+ * pixels over the cheeks and nose (SKIN_TOP to SKIN_BOTTOM eye distances
+ * below the eye line, within SKIN_HALF of the centre line). 0 if there are
+ * none. */
+static int face_skin(const seg *s, float skin[3]) {
+  const geom *g = &s->g;
+  double sum[3] = {0, 0, 0};
+  long cnt = 0;
+  int y0 = PST_MAX(0, (int)(g->ey + SKIN_TOP * g->ed)),
+      y1 = PST_MIN(s->h, (int)(g->ey + SKIN_BOTTOM * g->ed));
+  int x0 = PST_MAX(0, (int)(g->cx - SKIN_HALF * g->ed)),
+      x1 = PST_MIN(s->w, (int)(g->cx + SKIN_HALF * g->ed) + 1);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (s->tri[i] != T_FG) continue;
+      for (int c = 0; c < 3; c++) sum[c] += s->rgb[i * 3 + c];
+      cnt++;
+    }
+  for (int c = 0; c < 3; c++) skin[c] = cnt ? (float)(sum[c] / cnt) : 0.f;
+  return cnt > 0;
+}
+
+/* Squared distance (linear light) of I from the segment B..F. */
+static float line_res(const float *I, const float *B, const float *F) {
+  float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
+  float d[3] = {F[0] - B[0], F[1] - B[1], F[2] - B[2]};
+  float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+  float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+  float dot = v[0] * d[0] + v[1] * d[1] + v[2] * d[2], t;
+  if (l2 <= 0) return v2;
+  t = PST_CLAMP(dot / l2, 0.f, 1.f);
+  return v2 - 2 * t * dot + t * t * l2;
+}
+
+/* Alpha of a hair_gaps pixel `px` (sRGB codes) at working row y: unmixed
+ * against the side's wall line and the local person colour f. Beside the
+ * face that colour is mostly hair, so the pale skin of an ear reads as
+ * the wall showing through (blue spots inside the ear on the new colour):
+ * where the line from the wall to the face's skin passes nearer the pixel
+ * than the line to f, the pixel is unmixed against the skin as well and
+ * keeps the larger alpha. `skin` may be NULL. */
+static float gap_alpha(const seg *s, const float *lut, const uint8_t *px,
+                       const wall_ref *wr, double y, const float *f,
+                       const float *skin) {
+  float b[3], cf[3], il[3], kl[3], conf, a, ak;
+  float lo = PST_MAX(s->noise_lo, GAP_NOISE * wr->sd);
+  wall_at(wr, y, b);
+  a = unmix_px(lut, px, b, f, cf, 1, 1.f, lo, s->noise_hi, &conf);
+  if (!skin) return a;
+  /* b and cf are in linear light now */
+  for (int c = 0; c < 3; c++) il[c] = lut[px[c]];
+  to_lin(lut, skin, kl);
+  if (line_res(il, b, kl) >= line_res(il, b, cf)) return a;
+  wall_at(wr, y, b);
+  ak = unmix_px(lut, px, b, skin, cf, 1, 1.f, lo, s->noise_hi, &conf);
+  return PST_MAX(a, ak);
+}
+
 static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
                           uint8_t *alpha) {
   size_t n = (size_t)s->w * s->h;
@@ -1912,6 +1978,8 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   uint8_t *gap = malloc(n);
   wall_ref gwr[2];
   int gline[2];
+  float skin[3];
+  const float *gskin = face_skin(s, skin) ? skin : NULL;
   pst_err err = PST_ERR_NOMEM;
   /* The composite is a blend in linear light (a photo's edge pixels mix
    * light, not sRGB codes): unmix there. In sRGB codes, dark hair on a
@@ -1944,21 +2012,18 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       int cx = PST_MIN(s->w - 1, (int)((x + 0.5) * kx));
       size_t ci = (size_t)cy * s->w + cx, oi = (size_t)y * ow + x;
       int side = (x + 0.5) * kx > s->g.cx;
-      float f[3], b[3], conf;
+      float f[3], b[3];
       if (!zone[ci] && !gap[ci]) {
         alpha[oi] = s->lab[ci] ? 255 : 0;
         continue;
       }
       if (gap[ci]) {
-        /* The wall's line for this side; the local person colour only
-         * (the candidates are for the edge zone). */
-        const wall_ref *wr = &gwr[side];
-        wall_at(wr, fy + 0.5, b);
+        /* The wall's line for this side; the local person colour and the
+         * face's skin only (the candidates are for the edge zone). */
         bilin3(F, s->w, s->h, fx, fy, f);
-        alpha[oi] = (uint8_t)lrintf(
-            255.f * unmix_px(lut, I + oi * 3, b, f, cf, 1, 1.f,
-                             PST_MAX(s->noise_lo, GAP_NOISE * wr->sd),
-                             s->noise_hi, &conf));
+        alpha[oi] =
+            (uint8_t)lrintf(255.f * gap_alpha(s, lut, I + oi * 3, &gwr[side],
+                                              fy + 0.5, f, gskin));
         continue;
       }
       if (s->pale && s->pale[ci]) {

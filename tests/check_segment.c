@@ -697,6 +697,20 @@ START_TEST(photofix_opens_the_gaps_between_loose_curls) {
 }
 END_TEST
 
+/* The gaps' unmixing took the local person colour, which beside the face
+ * is mostly hair: the pale skin of an ear lay nearer the wall than the
+ * hair, and came out as blue spots inside the ear (london/124_03's left
+ * ear 187 here, 142_03's 190, at b093135). Where the line from the wall to
+ * the face's skin passes nearer, the pixel is unmixed against the skin. */
+START_TEST(photofix_keeps_the_ears_whole) {
+  static const patch p124[] = {{"left ear", 116, 294, 125, 319, 1}};
+  static const patch p142[] = {{"left ear", 112, 280, 120, 288, 1}};
+  TU_NEED_REAL();
+  expect_patches("124_03", fix_original("london/124_03.jpg"), p124, 1);
+  expect_patches("142_03", fix_original("london/142_03.jpg"), p142, 1);
+}
+END_TEST
+
 /* Below a tight crop the canvas runs past the photo and the cloth is made
  * up; the silhouette goes on straight down from the photo's last rows.
  * On canada/110m the wall right of the jacket reaches the bottom edge: the
@@ -785,6 +799,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_keeps_a_gradient_wall_beside_the_shoulders_out);
   tcase_add_test(tc, photofix_drops_the_wall_a_curl_encloses);
   tcase_add_test(tc, photofix_opens_the_gaps_between_loose_curls);
+  tcase_add_test(tc, photofix_keeps_the_ears_whole);
   tcase_add_test(tc, photofix_continues_the_wall_beside_a_tight_crop_downward);
   tcase_add_test(tc, photofix_continues_a_collar_past_the_photo_side);
   tcase_add_test(tc, photofix_cuts_a_door_beside_the_head_out);
