@@ -33,12 +33,6 @@ static const char *const unreliable[] = {"canada_003f", "canada_129m",
                                          "london_067_03", "london_082_03",
                                          "london_137_03"};
 
-static uint32_t name_seed(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
-  return h;
-}
-
 static int write_file(const char *path, const uint8_t *buf, size_t len) {
   FILE *f = fopen(path, "wb");
   int ok;
@@ -144,7 +138,7 @@ static int make_photo(gen *g, const char *dir, const char *set,
   if (write_alpha_png(path, tp.alpha, tp.w, tp.h) != 0) goto out;
   for (int k = 0; k < TRUTH_NWALLS; k++) {
     const char *wn = truth_wall_names[k];
-    uint32_t seed = name_seed(name) + (uint32_t)k * 7919u;
+    uint32_t seed = truth_seed(name, k);
     if (truth_wall(k, tp.w, tp.h, seed, wall) != 0) goto out;
     truth_composite(&tp, fg, wall, seed, pst_image_pixels(img));
     snprintf(path, sizeof path, "%s/%s__%s.jpg", g->out, name, wn);

@@ -1036,6 +1036,12 @@ out:
 const char *const truth_wall_names[TRUTH_NWALLS] = {
     "white", "beige", "gradient", "plaster", "darkblue", "indoor"};
 
+uint32_t truth_seed(const char *name, int kind) {
+  uint32_t h = 2166136261u;
+  for (; *name; name++) h = (h ^ (uint8_t)*name) * 16777619u;
+  return h + (uint32_t)kind * 7919u;
+}
+
 static uint32_t wall_rng(uint32_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 17;

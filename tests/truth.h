@@ -75,6 +75,10 @@ enum {
 };
 extern const char *const truth_wall_names[TRUTH_NWALLS];
 
+/* The seed of the quality set's composite of photo `name` ("london_001_03")
+ * on wall `kind` (tests/mkquality.c), so a test can make the same one. */
+uint32_t truth_seed(const char *name, int kind);
+
 /* Fill `o` (w*h*3 linear floats) with a synthetic wall of `kind`,
  * deterministic for a seed. 0 or -1 (no memory). */
 int truth_wall(int kind, int w, int h, uint32_t seed, float *o);
