@@ -125,6 +125,16 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * neck core of sure_person is 0.4). */
 #define ROOM_SD 20.f
 #define CORE_NECK 0.5
+/* A room's straight lines (room_lines): on a room's side, person pixels of
+ * the cut in a line at most LINE_WIDE working pixels wide that runs down
+ * one column for LINE_LONG or more (a door frame's edge, a book's spine),
+ * or at most LINE_TALL high along one row for LINE_LONG or more (a shelf
+ * board), are wall. A person's outline has no such lines at the working
+ * scale (ed about 25-30 pixels): a lock of hair is wider and not straight,
+ * glasses' arms lie inside the head. */
+#define LINE_WIDE 2
+#define LINE_TALL 4
+#define LINE_LONG 12
 /* Gaps in the hair (hair_gaps): on a wall whose RMS spread about its line
  * is at most GAP_SD (plain walls 2-10, a room 45 and more), person pixels
  * farther than GAP_FACE eye distances from the face's centre line, from
@@ -1509,6 +1519,59 @@ out:
   return err;
 }
 
+/* Marks in `out` (or-ed) the pixels of `in` lying in runs of lo..hi
+ * consecutive set pixels along columns (along_y) or rows. */
+static void runs_of(const uint8_t *in, int w, int h, int along_y, int lo,
+                    int hi, uint8_t *out) {
+  int lines = along_y ? w : h, len = along_y ? h : w;
+  size_t step = along_y ? (size_t)w : 1;
+  for (int l = 0; l < lines; l++) {
+    size_t base = along_y ? (size_t)l : (size_t)l * w;
+    for (int a = 0; a < len;) {
+      int b = a;
+      while (b < len && in[base + b * step]) b++;
+      if (b - a >= lo && b - a <= hi)
+        for (int k = a; k < b; k++) out[base + k * step] = 1;
+      a = b + 1;
+    }
+  }
+}
+
+/* The straight lines of a room that the cut kept beside the person (see
+ * LINE_WIDE): a door frame's edge or a book's spine scores as person (wood
+ * and paint of skin's and hair's colours) and the smoothness term is cheap
+ * along it, so the cut keeps it however thin. Only on a room's side (its
+ * wall line spreads more than ROOM_SD), never the sure person. */
+static pst_err room_lines(seg *s) {
+  size_t n = (size_t)s->w * s->h;
+  uint8_t *thin, *line;
+  int room[2];
+  for (int side = 0; side < 2; side++) {
+    wall_ref wr;
+    room[side] = wall_colour(s, side, &wr) && wr.sd > ROOM_SD;
+  }
+  if (!room[0] && !room[1]) return PST_OK;
+  thin = calloc(n, 1), line = calloc(n, 1);
+  if (!thin || !line) {
+    free(thin);
+    free(line);
+    return PST_ERR_NOMEM;
+  }
+  /* down a column, then along a row */
+  runs_of(s->lab, s->w, s->h, 0, 1, LINE_WIDE, thin);
+  runs_of(thin, s->w, s->h, 1, LINE_LONG, s->h, line);
+  memset(thin, 0, n);
+  runs_of(s->lab, s->w, s->h, 1, 1, LINE_TALL, thin);
+  runs_of(thin, s->w, s->h, 0, LINE_LONG, s->w, line);
+  for (size_t i = 0; i < n; i++)
+    if (line[i] && s->tri[i] != T_FG &&
+        room[(int)(i % (size_t)s->w) + 0.5 > s->g.cx])
+      s->lab[i] = 0;
+  free(thin);
+  free(line);
+  return PST_OK;
+}
+
 static pst_err graph_cut(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *comp = calloc(n, 1), *sel = calloc(n, 1);
@@ -1564,7 +1627,8 @@ static pst_err graph_cut(seg *s) {
       if (!fg.k || !bg.k) break;
     }
   }
-  if (s->pockets && (err = wall_pockets(s))) goto out;
+  if (s->pockets && ((err = room_lines(s)) || (err = wall_pockets(s))))
+    goto out;
   err = keep_connected(s);
 out:
   bk_free(&g);
