@@ -1441,6 +1441,12 @@ static int near_wall(const wall_ref *wr, int n, const float *c, double y) {
   return 0;
 }
 
+/* Whether a side's wall is a room's: its line spreads more than ROOM_SD. */
+static int room_side(const seg *s, int side) {
+  wall_ref line;
+  return wall_colour(s, side, &line) && line.sd > ROOM_SD;
+}
+
 /* The sure torso of sure_person widens from half an eye distance below
  * the chin; beside a long neck it covers the wall (london_113_03 in the
  * room), and the cut then keeps that wall's whole strip, of one colour up
@@ -1451,10 +1457,9 @@ static int near_wall(const wall_ref *wr, int n, const float *c, double y) {
 static void room_in_core(seg *s) {
   const geom *g = &s->g;
   for (int side = 0; side < 2; side++) {
-    wall_ref line, fl[POCKET_FLATS];
+    wall_ref fl[POCKET_FLATS];
     int nf;
-    if (!wall_colour(s, side, &line) || line.sd <= ROOM_SD) continue;
-    if (!(nf = flat_colours(s, side, fl))) continue;
+    if (!room_side(s, side) || !(nf = flat_colours(s, side, fl))) continue;
     for (int y = PST_MAX(0, (int)g->chin); y < s->h; y++)
       for (int x = 0; x < s->w; x++) {
         size_t i = (size_t)y * s->w + x;
@@ -1545,11 +1550,7 @@ static void runs_of(const uint8_t *in, int w, int h, int along_y, int lo,
 static pst_err room_lines(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *thin, *line;
-  int room[2];
-  for (int side = 0; side < 2; side++) {
-    wall_ref wr;
-    room[side] = wall_colour(s, side, &wr) && wr.sd > ROOM_SD;
-  }
+  int room[2] = {room_side(s, 0), room_side(s, 1)};
   if (!room[0] && !room[1]) return PST_OK;
   thin = calloc(n, 1), line = calloc(n, 1);
   if (!thin || !line) {
@@ -1992,18 +1993,6 @@ static int face_skin(const seg *s, float skin[3]) {
   return cnt > 0;
 }
 
-/* Squared distance (linear light) of I from the segment B..F. */
-static float line_res(const float *I, const float *B, const float *F) {
-  float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
-  float d[3] = {F[0] - B[0], F[1] - B[1], F[2] - B[2]};
-  float l2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-  float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-  float dot = v[0] * d[0] + v[1] * d[1] + v[2] * d[2], t;
-  if (l2 <= 0) return v2;
-  t = PST_CLAMP(dot / l2, 0.f, 1.f);
-  return v2 - 2 * t * dot + t * t * l2;
-}
-
 /* Alpha of a hair_gaps pixel `px` (sRGB codes) at working row y: unmixed
  * against the side's wall line and the local person colour f. Beside the
  * face that colour is mostly hair, so the pale skin of an ear reads as
@@ -2022,7 +2011,7 @@ static float gap_alpha(const seg *s, const float *lut, const uint8_t *px,
   /* b and cf are in linear light now */
   for (int c = 0; c < 3; c++) il[c] = lut[px[c]];
   to_lin(lut, skin, kl);
-  if (line_res(il, b, kl) >= line_res(il, b, cf)) return a;
+  if (seg_dist2(il, b, kl) >= seg_dist2(il, b, cf)) return a;
   wall_at(wr, y, b);
   ak = unmix_px(lut, px, b, skin, cf, 1, 1.f, lo, s->noise_hi, &conf);
   return PST_MAX(a, ak);
