@@ -266,6 +266,14 @@ static void report(const struct opts *o, const char *in, const char *output,
            o->lang == PST_LANG_ZH ? "已处理" : "fixed", pst_fix_quality(r),
            len / 1024.0);
   }
+  if (pst_fix_ok(r) && written && pst_fix_caution_id(r)) {
+    /* The output passed, but the student should look at it before
+     * uploading. */
+    cmd_diag(PROG, in, "%s%s (%s)",
+             o->lang == PST_LANG_ZH ? "注意：" : "note: ",
+             pst_fix_caution(r, o->lang), pst_fix_caution_id(r));
+    hint_line(o, in, pst_fix_caution_hint(r, o->lang));
+  }
 }
 
 static int fix_one(const struct opts *o, const pst_profile *prof,

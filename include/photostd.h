@@ -338,6 +338,17 @@ PST_API const char *pst_fix_reason(const pst_fix_result *r, pst_lang lang);
 /** What to do about it, in `lang` (for a failed check, the check's hint);
  *  NULL when ok or when the reason's words say it already. */
 PST_API const char *pst_fix_hint(const pst_fix_result *r, pst_lang lang);
+/** A caution on an output that passed: "background.busy" when the wall
+ *  beside the head was not plain (a room, furniture, a pattern), so the
+ *  new background may keep bits of the old one or lose some hair, and the
+ *  student should look at the result's edges. NULL when there is none, when
+ *  not ok, and with the background kept. */
+PST_API const char *pst_fix_caution_id(const pst_fix_result *r);
+/** The caution in words, and what to do about it, in `lang`; NULL when
+ *  there is none. */
+PST_API const char *pst_fix_caution(const pst_fix_result *r, pst_lang lang);
+PST_API const char *pst_fix_caution_hint(const pst_fix_result *r,
+                                         pst_lang lang);
 /** The output JPEG (borrowed), or NULL when not ok. */
 PST_API const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len);
 /** The rectangle of the input (after EXIF orientation, input pixels) that

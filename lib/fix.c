@@ -38,6 +38,7 @@ struct pst_fix_result {
   uint8_t *jpeg;
   size_t jpeg_len;
   int quality;
+  int busy; /* the wall beside the head was a room's (pst__matte.busy) */
   int has_crop;
   double crop[5]; /* x, y, w, h, angle */
   pst_rgb bg;
@@ -140,6 +141,16 @@ static const reason REASONS[] = {
      "Step back a little, so that the shoulders and some room above the "
      "head are in the picture",
      "请稍微后退，让肩膀和头顶上方的一些空间都在画面内"},
+    /* Not a refusal: a caution on an output that passed. */
+    {"background.busy",
+     "the wall behind the person is not plain (a room, furniture or a "
+     "pattern): the new background may keep bits of the old one or cut into "
+     "the hair or shoulders",
+     "人物身后不是素色墙面（房间、家具或图案）：换底后可能残留原背景，"
+     "或缺失部分头发、肩膀",
+     "Look at the edges of the result; a photo taken in front of a plain "
+     "wall gives a clean cut",
+     "请仔细查看结果的边缘；在素色墙前拍摄可得到干净的抠图"},
 };
 
 static const reason *reason_find(const char *id) {
@@ -198,6 +209,22 @@ const char *pst_fix_hint(const pst_fix_result *r, pst_lang lang) {
   re = reason_find(r->reason_id);
   if (!re) return NULL;
   return lang == PST_LANG_ZH ? re->hint_zh : re->hint_en;
+}
+
+const char *pst_fix_caution_id(const pst_fix_result *r) {
+  return r && r->ok && r->busy ? "background.busy" : NULL;
+}
+
+const char *pst_fix_caution(const pst_fix_result *r, pst_lang lang) {
+  const reason *re =
+      pst_fix_caution_id(r) ? reason_find("background.busy") : NULL;
+  return re ? (lang == PST_LANG_ZH ? re->zh : re->en) : NULL;
+}
+
+const char *pst_fix_caution_hint(const pst_fix_result *r, pst_lang lang) {
+  const reason *re =
+      pst_fix_caution_id(r) ? reason_find("background.busy") : NULL;
+  return re ? (lang == PST_LANG_ZH ? re->hint_zh : re->hint_en) : NULL;
 }
 
 const uint8_t *pst_fix_jpeg(const pst_fix_result *r, size_t *len) {
@@ -606,6 +633,7 @@ static pst_err segment(fix_ctx *c) {
   err = pst__segment(&in, &m);
   if (err) return err;
   c->alpha = m.alpha;
+  c->res->busy = m.busy > 0;
   return PST_OK;
 }
 
@@ -1195,6 +1223,15 @@ pst_err pst_fix_json(const pst_fix_result *r, const char *input,
     pst__buf_puts(&b, ",\"check\":");
     pst__buf_puts(&b, cj ? cj : "null");
     pst_free(cj);
+  }
+  if (pst_fix_caution_id(r)) {
+    pst__buf_puts(&b, ",\"caution\":{\"id\":");
+    pst__buf_json_str(&b, pst_fix_caution_id(r));
+    pst__buf_puts(&b, ",\"message\":");
+    pst__buf_json_str(&b, pst_fix_caution(r, lang));
+    pst__buf_puts(&b, ",\"hint\":");
+    pst__buf_json_str(&b, pst_fix_caution_hint(r, lang));
+    pst__buf_puts(&b, "}");
   }
   pst__buf_puts(&b, "}");
   if (b.oom) {

@@ -2331,6 +2331,7 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   resample_rgb(in->img, s.w, s.h, s.rgb);
   make_trimap(&s);
   if ((err = graph_cut(&s))) goto out;
+  if (s.pockets) out->busy = room_side(&s, 0) + room_side(&s, 1);
   if ((err = continue_scaled(in, W, H, s.lab, s.w, s.h))) goto out;
   if (ow == s.w && oh == s.h) {
     for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;

@@ -44,6 +44,10 @@ typedef struct pst__seg_input {
 typedef struct pst__matte {
   int w, h;
   uint8_t *alpha; /* w*h: 255 person, 0 background, soft at the edge */
+  /* Sides of the head (0-2) where the wall is a room's rather than a plain
+   * wall: its line spreads more than ROOM_SD (segment.c). Photofix's cut
+   * only; 0 for the fast check's. */
+  int busy;
 } pst__matte;
 
 /* Segment the person described by in->face and the eyes. On success

@@ -593,6 +593,40 @@ START_TEST(hair_on_a_vignetted_wall_is_framed_by_the_hair) {
 }
 END_TEST
 
+static int json_has(const pst_fix_result *r, const char *what) {
+  char *j = NULL;
+  int has;
+  ck_assert_int_eq(pst_fix_json(r, "in.jpg", "out.jpg", PST_LANG_EN, &j),
+                   PST_OK);
+  has = strstr(j, what) != NULL;
+  pst_free(j);
+  return has;
+}
+
+START_TEST(a_busy_wall_gets_a_caution_a_plain_one_none) {
+  /* 60cm: a wooden door and tiles behind her, where the cut is less sure;
+   * 001_03: the London set's plain grey wall. The output passes either
+   * way; only the busy wall's carries a caution, in words and in the
+   * JSON. */
+  pst_fix_result *r;
+  TU_NEED_REAL();
+  r = fix_real("snapshots/60cm.jpg", NULL);
+  ck_assert(pst_fix_ok(r));
+  ck_assert_str_eq(pst_fix_caution_id(r), "background.busy");
+  ck_assert_ptr_nonnull(strstr(pst_fix_caution(r, PST_LANG_EN), "plain"));
+  ck_assert_ptr_nonnull(pst_fix_caution(r, PST_LANG_ZH));
+  ck_assert_ptr_nonnull(pst_fix_caution_hint(r, PST_LANG_EN));
+  ck_assert(json_has(r, "\"caution\":{\"id\":\"background.busy\""));
+  pst_fix_result_destroy(r);
+  r = fix_real("london/001_03.jpg", NULL);
+  ck_assert(pst_fix_ok(r));
+  ck_assert_ptr_null(pst_fix_caution_id(r));
+  ck_assert_ptr_null(pst_fix_caution(r, PST_LANG_EN));
+  ck_assert(!json_has(r, "caution"));
+  pst_fix_result_destroy(r);
+}
+END_TEST
+
 START_TEST(options_check_their_ranges) {
   pst_fix_opts *o = pst_fix_opts_create();
   pst_rect bad = {10, 10, 0, 5};
@@ -661,6 +695,7 @@ Suite *fix_suite(void) {
   tcase_add_test(tc, a_dark_face_is_brightened_until_its_exposure_passes);
   tcase_add_test(tc, a_refusal_keeps_the_report_and_says_what_to_do);
   tcase_add_test(tc, hair_on_a_vignetted_wall_is_framed_by_the_hair);
+  tcase_add_test(tc, a_busy_wall_gets_a_caution_a_plain_one_none);
   tcase_add_test(tc, options_check_their_ranges);
   tcase_add_test(tc, truncated_and_corrupt_jpegs_are_refused_as_corrupt);
   tcase_add_test(tc, garbage_is_unreadable_not_a_crash);

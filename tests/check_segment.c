@@ -226,7 +226,7 @@ static int lin_mix(double a, double f, double b) {
 
 START_TEST(composite_replaces_the_wall_without_a_fringe) {
   pst_image *img = NULL, *out = NULL;
-  pst__matte m = {40, 1, NULL};
+  pst__matte m = {40, 1, NULL, 0};
   const pst_rgb blue = {100, 197, 255};
   ck_assert_int_eq(pst_image_create(40, 1, (pst_rgb){250, 250, 250}, &img),
                    PST_OK);

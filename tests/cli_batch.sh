@@ -164,5 +164,15 @@ check "non-UTF-8 name: escaped in JSON" "$(js "$W/raw.json" "d['files'][0]['inpu
 check "non-UTF-8 name: output keeps the bytes" \
   "$(python3 -c "import os,sys; print(os.listdir(sys.argv[1].encode()).count(b'caf\xe9_\xff.jpg'))" "$W/rawout")" 1
 
+# 9. A photo fixed in front of a busy wall (a door and tiles) carries
+# photofix's caution, in both languages, in the JSON and as an item of its
+# row in the HTML; one on a plain wall carries none.
+mkdir -p "$W/busy"
+cp "$REAL/snapshots/60cm.jpg" "$REAL/london/011_03.jpg" "$W/busy/"
+"$PB" "$W/busy" -o "$W/busyout" -q --report "$W/busy.json" --report "$W/busy.html"
+check "busy wall: both fixed" "$(js "$W/busy.json" "d['summary']['fixed']")" 2
+check "busy wall: the door's photo carries the caution" "$(js "$W/busy.json" "sorted((f['input'], f['caution']['reason'], bool(f['caution']['zh'] and f['caution']['hint_en'])) for f in d['files'] if 'caution' in f)")" "[('60cm.jpg', 'background.busy', True)]"
+check "busy wall: the HTML shows it" "$(grep -o '<li class="caution"><b>photofix</b> (background.busy)' "$W/busy.html" | wc -l)" 1
+
 echo "cli_batch: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,6 +48,18 @@ if [ -z "$REAL" ] || [ ! -d "$REAL/london" ]; then
 else
   GOOD=$REAL/london/011_03.jpg
   mkdir "$T/o"
+  # A busy wall behind (a door and tiles): fixed, with a note to look at
+  # the result's edges and a hint; a plain wall gets no note.
+  expect 0 "busy wall" -- "$PF" "$REAL/snapshots/60cm.jpg" -o "$T/o/busy.jpg"
+  grep -q ': note: the wall behind the person is not plain.*(background.busy)' \
+    "$T/err" && ok || bad "busy wall: a note names background.busy"
+  grep -q ': hint: Look at the edges of the result' "$T/err" && ok ||
+    bad "busy wall: a hint line says what to do"
+  expect 0 "busy wall, zh" -- "$PF" --lang zh --force "$REAL/snapshots/60cm.jpg" \
+    -o "$T/o/busy.jpg"
+  grep -q '注意：人物身后不是素色墙面' "$T/err" && ok || bad "busy wall: zh note"
+  expect 0 "plain wall" -- "$PF" "$GOOD" -o "$T/o/plain.jpg"
+  grep -q 'note:' "$T/err" && bad "plain wall: no note" || ok
   # A photo with no face: exit 1, reason named, nothing written.
   expect 1 "no face" -- "$PF" "$REAL/misc/coffee.png" -o "$T/o/c.jpg"
   grep -q 'face.none' "$T/err" && ok || bad "no face: reason face.none"

@@ -237,7 +237,7 @@ static void run_fast(const truth_photo *p, const pst__seg_input *base, int reps,
                      result *r) {
   pst_image *small = NULL;
   pst__seg_input in = *base;
-  pst__matte m = {0, 0, NULL};
+  pst__matte m = {0, 0, NULL, 0};
   double k = 480.0 / p->w, t0, inter = 0, uni = 0;
   int sw = 480, sh = (int)lrint(p->h * k);
   if (pst_image_create(sw, sh, BLUE, &small)) return;
@@ -317,7 +317,7 @@ static int eval_photo(const char *jpg, const char *tem, const opts *o,
                       result *r) {
   truth_photo p;
   pst__seg_input in;
-  pst__matte m = {0, 0, NULL};
+  pst__matte m = {0, 0, NULL, 0};
   pst_image *comp = NULL;
   char err[256];
   double t0;

@@ -102,7 +102,7 @@ static const char *const style =
     "background:#eef;border-radius:4px}.failed{background:#fee}"
     ".fixed{background:#efe}.passed{background:#f8fff8}ul{margin:0;"
     "padding-left:1.2em}.zh{color:#555}img{max-width:96px}"
-    "li.fix{margin-bottom:.3em}";
+    "li.fix,li.caution{margin-bottom:.3em}li.caution{color:#850}";
 
 static const char *const script =
     "function pbApply(){var s=document.getElementById('fstatus').value,"
@@ -165,28 +165,34 @@ static void filters(const results *r, FILE *f) {
   fprintf(f, "</select> <span id=\"shown\">%d shown</span></p>\n", r->n);
 }
 
+/* photofix's words on the file (a refusal or a caution) with the hint, in
+ * both languages. */
+static void fix_words(FILE *f, const jval *fix, const char *cls) {
+  fprintf(f, "<li class=\"%s\"><b>photofix</b> (", cls);
+  esc(f, json_str(fix, "reason"));
+  fputs("): ", f);
+  esc(f, json_str(fix, "en"));
+  if (json_str(fix, "hint_en")) {
+    fputs(" &#8212; ", f);
+    esc(f, json_str(fix, "hint_en"));
+  }
+  fputs(" <span class=\"zh\" lang=\"zh\">", f);
+  esc(f, json_str(fix, "zh"));
+  if (json_str(fix, "hint_zh")) {
+    fputs(" &#8212; ", f);
+    esc(f, json_str(fix, "hint_zh"));
+  }
+  fputs("</span></li>", f);
+}
+
 static void findings(FILE *f, const jval *d) {
   const jval *a = json_get(d, "findings"), *fix = json_get(d, "fix");
+  const jval *caution = json_get(d, "caution");
   fputs("<ul>", f);
-  if (fix) {
-    /* Why photofix gave up, and what the student can do: first, it is
-     * what the clerk passes on. */
-    fputs("<li class=\"fix\"><b>photofix</b> (", f);
-    esc(f, json_str(fix, "reason"));
-    fputs("): ", f);
-    esc(f, json_str(fix, "en"));
-    if (json_str(fix, "hint_en")) {
-      fputs(" &#8212; ", f);
-      esc(f, json_str(fix, "hint_en"));
-    }
-    fputs(" <span class=\"zh\" lang=\"zh\">", f);
-    esc(f, json_str(fix, "zh"));
-    if (json_str(fix, "hint_zh")) {
-      fputs(" &#8212; ", f);
-      esc(f, json_str(fix, "hint_zh"));
-    }
-    fputs("</span></li>", f);
-  }
+  /* Why photofix gave up, and what the student can do: first, it is what
+   * the clerk passes on. A caution on a fixed file: look at its edges. */
+  if (fix) fix_words(f, fix, "fix");
+  if (caution) fix_words(f, caution, "caution");
   for (int i = 0; a && i < a->n; i++) {
     const jval *x = a->kids[i];
     fputs("<li><b>", f);

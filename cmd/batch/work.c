@@ -240,26 +240,42 @@ static void add_hashes(sbuf *s, const job *j) {
   add_face_hash(s, j);
 }
 
-/* Why photofix gave up on a file, in both languages, and what the student
- * can do about it: "fix":{"reason","en","zh","hint_en","hint_zh"} (a hint
- * null where the words say it already). */
-static void add_fix_refusal(sbuf *s, const job *j) {
 #ifdef BATCH_HAVE_FIX
-  if (!j->fix || pst_fix_ok(j->fix) || !pst_fix_reason_id(j->fix)) return;
-  sb_puts(s, ",\"fix\":{\"reason\":");
-  sb_json_str(s, pst_fix_reason_id(j->fix));
+/* ,"key":{"reason":id,"en","zh","hint_en","hint_zh"}: words and hint of a
+ * fix result in both languages (a hint null where the words say it). */
+static void
+add_fix_words(sbuf *s, const char *key, const char *id, const pst_fix_result *r,
+              const char *(*words)(const pst_fix_result *, pst_lang),
+              const char *(*hint)(const pst_fix_result *, pst_lang)) {
+  sb_printf(s, ",\"%s\":{\"reason\":", key);
+  sb_json_str(s, id);
   for (int l = 0; l < 2; l++) {
     pst_lang lang = l ? PST_LANG_ZH : PST_LANG_EN;
-    const char *hint = pst_fix_hint(j->fix, lang);
+    const char *h = hint(r, lang);
     sb_printf(s, ",\"%s\":", l ? "zh" : "en");
-    sb_json_str(s, pst_fix_reason(j->fix, lang));
+    sb_json_str(s, words(r, lang));
     sb_printf(s, ",\"hint_%s\":", l ? "zh" : "en");
-    if (hint)
-      sb_json_str(s, hint);
+    if (h)
+      sb_json_str(s, h);
     else
       sb_puts(s, "null");
   }
   sb_add(s, "}", 1);
+}
+#endif
+
+/* Why photofix gave up on a file, in both languages, and what the student
+ * can do about it ("fix"); or, on a file it fixed, its caution ("caution":
+ * the wall behind was busy, so the clerk looks at the output's edges). */
+static void add_fix_words_of(sbuf *s, const job *j) {
+#ifdef BATCH_HAVE_FIX
+  if (!j->fix) return;
+  if (!pst_fix_ok(j->fix) && pst_fix_reason_id(j->fix))
+    add_fix_words(s, "fix", pst_fix_reason_id(j->fix), j->fix, pst_fix_reason,
+                  pst_fix_hint);
+  else if (pst_fix_caution_id(j->fix))
+    add_fix_words(s, "caution", pst_fix_caution_id(j->fix), j->fix,
+                  pst_fix_caution, pst_fix_caution_hint);
 #else
   (void)s, (void)j;
 #endif
@@ -282,7 +298,7 @@ static char *make_entry(const job *j) {
     sb_json_str(&s, primary_reason(j));
   else
     sb_puts(&s, "null");
-  add_fix_refusal(&s, j);
+  add_fix_words_of(&s, j);
   add_roster(&s, j);
   add_hashes(&s, j);
   sb_printf(&s, ",\"bytes\":%zu", j->len);
