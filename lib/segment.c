@@ -160,6 +160,20 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * plaster 9.4/12.6 (least 6.7), the room 51/72; the London and Canada
  * backdrops 4.2/7.2. */
 #define LINE_SD 7.f
+/* A room's own colours behind the edge zone (band_matte, room_walls): on a
+ * room's side the local mean wall is a blend of a door, its frame and the
+ * paint, and a frame pixel lies between that mean and the hair, so it
+ * unmixed as half person (strips of door frame beside the head). The
+ * distinct wall colours of the cut within WALLS_R working pixels (each
+ * WALLS_APART sRGB codes from the mean and from each other, at most
+ * WALLS_MAX) are tried as the wall too; one whose blend line with the
+ * person candidates passes nearer the pixel than WALLS_GAIN times the
+ * mean's gives the alpha. Farther candidates (8 px) found a dark fixture
+ * behind dark hair and cut a notch into obama3's hairline. */
+#define WALLS_R 6
+#define WALLS_APART 10.f
+#define WALLS_MAX 24
+#define WALLS_GAIN 0.5f
 
 /* Head and shoulders geometry in working-image pixels. */
 typedef struct geom {
@@ -1761,10 +1775,11 @@ static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
  * the one whose line passes nearest I; alpha is I's position on that line
  * (exact for a blend of the two), less the noise allowances nlo at the wall
  * end and nhi at the person end. Where no candidate stands apart from the
- * wall, the cut's smooth label `lbl` stands. */
+ * wall, the cut's smooth label `lbl` stands. `resid` (if not NULL): the
+ * squared distance of I from the nearest line, 1e30 without one. */
 static float two_colour_alpha(const float *I, const float *B, const float *cf,
                               int nc, float lbl, float nlo, float nhi,
-                              float *conf) {
+                              float *conf, float *resid) {
   float v[3] = {I[0] - B[0], I[1] - B[1], I[2] - B[2]};
   float v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
   float best = 1e30f, ba = lbl, bl2 = 0, far = 2.f, fl2 = 0;
@@ -1783,6 +1798,7 @@ static float two_colour_alpha(const float *I, const float *B, const float *cf,
     if (dot > 0 && dot * dot > 0.957f * v2 * l2 && t < far) far = t, fl2 = l2;
   }
   *conf = bl2 > 0 ? 1.f / (1.f + CONF_RES * best / bl2) : CONF_LABEL;
+  if (resid) *resid = bl2 > 0 ? best : 1e30f;
   if (fl2 > 0) ba = far, bl2 = fl2;
   if (bl2 > 0) {
     float m = nlo / sqrtf(bl2), m2 = nhi / sqrtf(bl2);
@@ -1929,12 +1945,12 @@ static float pale_alpha(const seg *s, double fx, double fy, double step) {
  * scale with the curve's slope at that colour. b is overwritten. */
 static float unmix_px(const float *lut, const uint8_t *px, float *b,
                       const float *f, float *cf, int nc, float lbl, float lo,
-                      float hi, float *conf) {
+                      float hi, float *conf, float *resid) {
   float il[3], nlo = lo * lin_slope(lut, b), nhi = hi * lin_slope(lut, f);
   to_lin(lut, f, cf);
   to_lin(lut, b, b);
   for (int c = 0; c < 3; c++) il[c] = lut[px[c]];
-  return two_colour_alpha(il, b, cf, nc, lbl, nlo, nhi, conf);
+  return two_colour_alpha(il, b, cf, nc, lbl, nlo, nhi, conf, resid);
 }
 
 /* Curls and loose strands beside the face let the wall show between them,
@@ -2006,15 +2022,57 @@ static float gap_alpha(const seg *s, const float *lut, const uint8_t *px,
   float b[3], cf[3], il[3], kl[3], conf, a, ak;
   float lo = PST_MAX(s->noise_lo, GAP_NOISE * wr->sd);
   wall_at(wr, y, b);
-  a = unmix_px(lut, px, b, f, cf, 1, 1.f, lo, s->noise_hi, &conf);
+  a = unmix_px(lut, px, b, f, cf, 1, 1.f, lo, s->noise_hi, &conf, NULL);
   if (!skin) return a;
   /* b and cf are in linear light now */
   for (int c = 0; c < 3; c++) il[c] = lut[px[c]];
   to_lin(lut, skin, kl);
   if (seg_dist2(il, b, kl) >= seg_dist2(il, b, cf)) return a;
   wall_at(wr, y, b);
-  ak = unmix_px(lut, px, b, skin, cf, 1, 1.f, lo, s->noise_hi, &conf);
+  ak = unmix_px(lut, px, b, skin, cf, 1, 1.f, lo, s->noise_hi, &conf, NULL);
   return PST_MAX(a, ak);
+}
+
+/* A room's distinct wall colours around cut pixel (x, y) into wc (see
+ * WALLS_R): the cut's wall pixels outside the zone, every other one, each
+ * WALLS_APART or more from the local mean wall `mean` and from those kept.
+ * Their number. */
+static int room_walls(const seg *s, const uint8_t *zone, int x, int y,
+                      const float *mean, float *wc) {
+  int n = 0;
+  for (int yy = PST_MAX(0, y - WALLS_R); yy <= PST_MIN(s->h - 1, y + WALLS_R);
+       yy++)
+    for (int xx = PST_MAX(0, x - WALLS_R);
+         xx <= PST_MIN(s->w - 1, x + WALLS_R) && n < WALLS_MAX; xx++) {
+      size_t j = (size_t)yy * s->w + xx;
+      const float *c = s->rgb + j * 3;
+      int apart = 1;
+      if (((xx ^ yy) & 1) || s->lab[j] || zone[j]) continue;
+      if (rgb_dist(c, mean) < WALLS_APART) continue;
+      for (int k = 0; k < n && apart; k++)
+        apart = rgb_dist(c, wc + (size_t)k * 3) >= WALLS_APART;
+      if (apart) memcpy(wc + (size_t)n++ * 3, c, 3 * sizeof *c);
+    }
+  return n;
+}
+
+/* Alpha `a` of linear pixel il, whose line from the mean wall passed
+ * `resid` from it, against the room's own wall colours (see WALLS_R): wc
+ * in sRGB, wl linear, the person candidates cf linear, the person end's
+ * allowance nhi. */
+static float room_alpha(const seg *s, const float *lut, const float *il,
+                        const float *wc, const float *wl, int nw,
+                        const float *cf, int nc, float lbl, float nhi, float a,
+                        float resid, float *conf) {
+  float best = WALLS_GAIN * resid;
+  for (int j = 0; j < nw; j++) {
+    float cj, rj,
+        aj = two_colour_alpha(il, wl + (size_t)j * 3, cf, nc, lbl,
+                              s->noise_lo * lin_slope(lut, wc + (size_t)j * 3),
+                              nhi, &cj, &rj);
+    if (rj < best) best = rj, a = aj, *conf = cj;
+  }
+  return a;
 }
 
 static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
@@ -2025,8 +2083,9 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   float *zw = calloc((size_t)ow * oh, sizeof *zw), *sd = malloc(n * sizeof *sd);
   const uint8_t *I = img->px;
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
-  int cand[NCAND], nc = 0;
-  float lut[256], cf[(NCAND + 1) * 3];
+  int cand[NCAND], nc = 0, nw = 0;
+  int room[2] = {s->pockets && room_side(s, 0), s->pockets && room_side(s, 1)};
+  float lut[256], cf[(NCAND + 1) * 3], wc[WALLS_MAX * 3], wl[WALLS_MAX * 3];
   size_t last = (size_t)-1;
   uint8_t *gap = malloc(n);
   wall_ref gwr[2];
@@ -2091,18 +2150,28 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
         for (int k = 0; k < nc; k++)
           to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
+        nw = room[side] ? room_walls(s, zone, cx, cy, B + ci * 3, wc) : 0;
+        for (int k = 0; k < nw; k++)
+          to_lin(lut, wc + (size_t)k * 3, wl + (size_t)k * 3);
       }
       bilin3(F, s->w, s->h, fx, fy, f);
       if (gline[side] && gwr[side].sd <= LINE_SD && fy + 0.5 <= s->g.chin)
         wall_at(&gwr[side], fy + 0.5, b);
       else
         bilin3(B, s->w, s->h, fx, fy, b);
-      alpha[oi] = (uint8_t)lrintf(
-          255.f * unmix_px(lut, I + oi * 3, b, f, cf, nc + 1,
-                           label_at(s, fx, fy),
-                           PST_MAX(s->noise_lo,
-                                   PST_MIN(WALL_SD_MAX, WALL_SD_K * sd[ci])),
-                           s->noise_hi, &zw[oi]));
+      {
+        float lbl = label_at(s, fx, fy), resid, il[3];
+        float a = unmix_px(
+            lut, I + oi * 3, b, f, cf, nc + 1, lbl,
+            PST_MAX(s->noise_lo, PST_MIN(WALL_SD_MAX, WALL_SD_K * sd[ci])),
+            s->noise_hi, &zw[oi], &resid);
+        if (nw) {
+          for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
+          a = room_alpha(s, lut, il, wc, wl, nw, cf, nc + 1, lbl,
+                         s->noise_hi * lin_slope(lut, f), a, resid, &zw[oi]);
+        }
+        alpha[oi] = (uint8_t)lrintf(255.f * a);
+      }
       zw[oi] = PST_MAX(zw[oi], 1e-3f);
     }
   }
