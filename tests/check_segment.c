@@ -838,6 +838,18 @@ START_TEST(photofix_unmixes_against_the_rooms_own_colours) {
 }
 END_TEST
 
+/* On the room's tan door the cut opened a hole in london/017_03's cheek
+ * beside the ear, and in 140_03's: the new blue showed inside the face.
+ * Wall enclosed by skin in the face is person. */
+START_TEST(photofix_leaves_no_hole_in_the_cheek) {
+  static const patch p017[] = {{"cheek", 136, 262, 150, 300, 1},
+                               {"wall beside the ear", 40, 262, 80, 300, 0}};
+  TU_NEED_REAL();
+  expect_patches("017_03 indoor",
+                 fix_quality("london/017_03", TRUTH_WALL_INDOOR), p017, 2);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -868,6 +880,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_leaves_the_room_out_of_the_sure_torso);
   tcase_add_test(tc, photofix_drops_a_rooms_straight_lines);
   tcase_add_test(tc, photofix_unmixes_against_the_rooms_own_colours);
+  tcase_add_test(tc, photofix_leaves_no_hole_in_the_cheek);
   suite_add_tcase(s, tc);
   return s;
 }
