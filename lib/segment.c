@@ -2228,7 +2228,10 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
         for (int k = 0; k < nc; k++)
           to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
-        nw = room[side] ? room_walls(s, zone, cx, cy, B + ci * 3, wc) : 0;
+        /* cached per cut pixel: its own side, not the output pixel's */
+        nw = room[cx + 0.5 > s->g.cx]
+                 ? room_walls(s, zone, cx, cy, B + ci * 3, wc)
+                 : 0;
         for (int k = 0; k < nw; k++)
           to_lin(lut, wc + (size_t)k * 3, wl + (size_t)k * 3);
       }
