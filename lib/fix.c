@@ -215,15 +215,19 @@ const char *pst_fix_caution_id(const pst_fix_result *r) {
   return r && r->ok && r->busy ? "background.busy" : NULL;
 }
 
+/* The caution's words, from the same table as the refusals'. */
+static const reason *caution_of(const pst_fix_result *r) {
+  const char *id = pst_fix_caution_id(r);
+  return id ? reason_find(id) : NULL;
+}
+
 const char *pst_fix_caution(const pst_fix_result *r, pst_lang lang) {
-  const reason *re =
-      pst_fix_caution_id(r) ? reason_find("background.busy") : NULL;
+  const reason *re = caution_of(r);
   return re ? (lang == PST_LANG_ZH ? re->zh : re->en) : NULL;
 }
 
 const char *pst_fix_caution_hint(const pst_fix_result *r, pst_lang lang) {
-  const reason *re =
-      pst_fix_caution_id(r) ? reason_find("background.busy") : NULL;
+  const reason *re = caution_of(r);
   return re ? (lang == PST_LANG_ZH ? re->hint_zh : re->hint_en) : NULL;
 }
 

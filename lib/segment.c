@@ -216,6 +216,7 @@ typedef struct seg {
    * grid, pixel step of the first mixture fit (fast mode spends less). */
   int ncomp, iters, conn4, step;
   int pockets; /* wall_pockets after the cut (photofix's cut only) */
+  int room[2]; /* per side, room_side once the trimap is final (pockets) */
 } seg;
 
 /* ------------------------------------------------------------------ */
@@ -1577,7 +1578,7 @@ static void runs_of(const uint8_t *in, int w, int h, int along_y, int lo,
 static pst_err room_lines(seg *s) {
   size_t n = (size_t)s->w * s->h;
   uint8_t *thin, *line;
-  int room[2] = {room_side(s, 0), room_side(s, 1)};
+  const int *room = s->room;
   if (!room[0] && !room[1]) return PST_OK;
   thin = calloc(n, 1), line = calloc(n, 1);
   if (!thin || !line) {
@@ -1698,6 +1699,10 @@ static pst_err graph_cut(seg *s) {
     gmm_fit(&bg, s, sel, comp, 1);
   }
   if (fg.k && bg.k && (err = pale_shoulders(s))) goto out;
+  /* The trimap is final: whether each side is a room's, for room_lines,
+   * band_matte and the caution. */
+  for (int side = 0; side < 2; side++)
+    s->room[side] = s->pockets && room_side(s, side);
   if (!fg.k || !bg.k) {
     /* Nothing to learn colours from (tiny or degenerate input): the shape
      * prior alone decides. */
@@ -2162,7 +2167,6 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   const uint8_t *I = img->px;
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
   int cand[NCAND], nc = 0, nw = 0;
-  int room[2] = {s->pockets && room_side(s, 0), s->pockets && room_side(s, 1)};
   float lut[256], cf[(NCAND + 1) * 3], wc[WALLS_MAX * 3], wl[WALLS_MAX * 3];
   size_t last = (size_t)-1;
   uint8_t *gap = malloc(n);
@@ -2229,7 +2233,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         for (int k = 0; k < nc; k++)
           to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
         /* cached per cut pixel: its own side, not the output pixel's */
-        nw = room[cx + 0.5 > s->g.cx]
+        nw = s->room[cx + 0.5 > s->g.cx]
                  ? room_walls(s, zone, cx, cy, B + ci * 3, wc)
                  : 0;
         for (int k = 0; k < nw; k++)
@@ -2481,7 +2485,7 @@ pst_err pst__segment(const pst__seg_input *in, pst__matte *out) {
   resample_rgb(in->img, s.w, s.h, s.rgb);
   make_trimap(&s);
   if ((err = graph_cut(&s))) goto out;
-  if (s.pockets) out->busy = room_side(&s, 0) + room_side(&s, 1);
+  out->busy = s.room[0] + s.room[1];
   if ((err = continue_scaled(in, W, H, s.lab, s.w, s.h))) goto out;
   if (ow == s.w && oh == s.h) {
     for (size_t i = 0; i < n; i++) out->alpha[i] = s.lab[i] ? 255 : 0;
