@@ -28,6 +28,10 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define NOISE_RGB 6.f     /* wall noise allowance of the two-colour alpha */
 #define NOISE_HI 10.f     /* and person texture allowance at the other end */
 #define NCAND 16
+/* A person candidate from the edge zone itself stands this many sRGB codes
+ * (twice NOISE_RGB) apart from the local wall and from a room's own wall
+ * colours (gather_candidates). */
+#define CAND_APART 12.f
 
 /* Alpha refinement in the edge zone (refine_zone): window radius, ridge on
  * the colour slope (linear light 0..1), and the confidence of a two-colour
@@ -1837,17 +1841,26 @@ static void bilin3(const float *src, int w, int h, double fx, double fy,
 }
 
 /* Person colours the edge pixels of cut pixel (x, y) may blend with the
- * wall: the sure-person cut pixels around it (every other one, up to
- * NCAND), so an ear next to dark hair is matched with skin, not with the
- * mean of skin and hair. */
+ * wall: the person cut pixels around it (every other one, up to NCAND), so
+ * an ear next to dark hair is matched with skin, not with the mean of skin
+ * and hair. Those of the edge zone count too: the outer hair is often
+ * lighter than the hair inside (sheen, and the old wall's light caught in
+ * it), and on a new wall of another colour it lies off every line from the
+ * hair inside, so it read as wall. A zone pixel must stand CAND_APART from
+ * each of the `nw` wall colours `walls` (sRGB, the local wall first): a
+ * piece of wall the cut took for person would explain the wall beside it
+ * as solid person. */
 static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
-                             int *cand) {
+                             const float *walls, int nw, int *cand) {
   int n = 0, r = 3;
   for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(s->h - 1, y + r); yy++)
     for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(s->w - 1, x + r); xx++) {
       size_t j = (size_t)yy * s->w + xx;
-      if (((xx ^ yy) & 1) || !s->lab[j] || zone[j] || n == NCAND) continue;
-      cand[n++] = (int)j;
+      int apart = 1;
+      if (((xx ^ yy) & 1) || !s->lab[j] || n == NCAND) continue;
+      for (int k = 0; k < nw && zone[j] && apart; k++)
+        apart = rgb_dist(s->rgb + j * 3, walls + (size_t)k * 3) >= CAND_APART;
+      if (apart) cand[n++] = (int)j;
     }
   return n;
 }
@@ -2167,7 +2180,8 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   const uint8_t *I = img->px;
   double kx = (double)s->w / ow, ky = (double)s->h / oh;
   int cand[NCAND], nc = 0, nw = 0;
-  float lut[256], cf[(NCAND + 1) * 3], wc[WALLS_MAX * 3], wl[WALLS_MAX * 3];
+  float lut[256], cf[(NCAND + 1) * 3], wc[(WALLS_MAX + 1) * 3],
+      wl[WALLS_MAX * 3];
   size_t last = (size_t)-1;
   uint8_t *gap = malloc(n);
   wall_ref gwr[2];
@@ -2229,15 +2243,16 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         continue;
       }
       if (ci != last) {
-        nc = gather_candidates(s, zone, cx, cy, cand), last = ci;
+        /* cached per cut pixel: its own side, not the output pixel's */
+        memcpy(wc, B + ci * 3, 3 * sizeof *wc);
+        nw = s->room[cx + 0.5 > s->g.cx]
+                 ? room_walls(s, zone, cx, cy, B + ci * 3, wc + 3)
+                 : 0;
+        nc = gather_candidates(s, zone, cx, cy, wc, nw + 1, cand), last = ci;
         for (int k = 0; k < nc; k++)
           to_lin(lut, s->rgb + (size_t)cand[k] * 3, cf + (size_t)(k + 1) * 3);
-        /* cached per cut pixel: its own side, not the output pixel's */
-        nw = s->room[cx + 0.5 > s->g.cx]
-                 ? room_walls(s, zone, cx, cy, B + ci * 3, wc)
-                 : 0;
         for (int k = 0; k < nw; k++)
-          to_lin(lut, wc + (size_t)k * 3, wl + (size_t)k * 3);
+          to_lin(lut, wc + (size_t)(k + 1) * 3, wl + (size_t)k * 3);
       }
       bilin3(F, s->w, s->h, fx, fy, f);
       if (gline[side] && gwr[side].sd <= LINE_SD && fy + 0.5 <= s->g.chin)
@@ -2252,7 +2267,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
             s->noise_hi, &zw[oi], &resid);
         if (nw) {
           for (int c = 0; c < 3; c++) il[c] = lut[I[oi * 3 + c]];
-          a = room_alpha(s, lut, il, wc, wl, nw, cf, nc + 1, lbl,
+          a = room_alpha(s, lut, il, wc + 3, wl, nw, cf, nc + 1, lbl,
                          s->noise_hi * lin_slope(lut, f), a, resid, &zw[oi]);
         }
         alpha[oi] = (uint8_t)lrintf(255.f * a);
