@@ -32,6 +32,10 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * (twice NOISE_RGB) apart from the local wall and from a room's own wall
  * colours (gather_candidates). */
 #define CAND_APART 12.f
+/* A candidate's blend line is aligned with a pixel when the angle between
+ * them has cos^2 above this (~7 degrees; swept 0.9..0.995 on the quality
+ * set, see doc/notes/segment.md, session 20). */
+#define ALIGN_COS2 0.985f
 
 /* Alpha refinement in the edge zone (refine_zone): window radius, ridge on
  * the colour slope (linear light 0..1), and the confidence of a two-colour
@@ -1888,10 +1892,11 @@ static float two_colour_alpha(const float *I, const float *B, const float *cf,
     t = PST_CLAMP(dot / l2, 0.f, 1.f);
     res = v2 - 2 * t * dot + t * t * l2;
     if (res < best) best = res, ba = t, bl2 = l2;
-    /* Aligned within ~12 degrees (cos^2 > 0.957): of those, the farthest
+    /* Aligned within ALIGN_COS2 (~7 degrees): of those, the farthest
      * person colour (smallest t) wins, so a thin strand is measured against
      * dense hair rather than against a thicker strand that is half wall. */
-    if (dot > 0 && dot * dot > 0.957f * v2 * l2 && t < far) far = t, fl2 = l2;
+    if (dot > 0 && dot * dot > ALIGN_COS2 * v2 * l2 && t < far)
+      far = t, fl2 = l2;
   }
   *conf = bl2 > 0 ? 1.f / (1.f + CONF_RES * best / bl2) : CONF_LABEL;
   if (resid) *resid = bl2 > 0 ? best : 1e30f;
