@@ -168,6 +168,9 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * plaster 9.4/12.6 (least 6.7), the room 51/72; the London and Canada
  * backdrops 4.2/7.2. */
 #define LINE_SD 7.f
+/* How far (cut pixels) the edge zone reaches out into a plain wall
+ * (widen_zone). */
+#define ZONE_OUT 2
 /* A room's own colours behind the edge zone (band_matte, room_walls): on a
  * room's side the local mean wall is a blend of a door, its frame and the
  * paint, and a frame pixel lies between that mean and the hair, so it
@@ -2019,6 +2022,59 @@ out:
   return err;
 }
 
+/* Loose strands and the faint ends of the hair reach past the cut's
+ * boundary into what it labelled wall, beyond the edge zone: there the
+ * matte was 0 where they cover part of a pixel. On a side whose wall
+ * follows its line (`have`, spread at most LINE_SD; not a room's, nor
+ * plaster's texture, which would unmix as faint person), the open wall
+ * (4-connected to the frame's border) within ZONE_OUT cut pixels of the
+ * zone joins it. Only outward: inside, the hair's own texture reads as
+ * partial coverage. Not a pocket the person encloses: next to a white
+ * shirt its wall unmixes as a pale streak of shirt. The local colours are
+ * taken before, from the zone the cut drew. */
+static pst_err widen_zone(const seg *s, const wall_ref wr[2], const int have[2],
+                          uint8_t *zone) {
+  size_t n = (size_t)s->w * s->h, head = 0, tail = 0;
+  uint8_t *z = malloc(n), *open = calloc(n, 1);
+  int *queue = malloc(n * sizeof *queue), flat[2];
+  if (!z || !open || !queue) {
+    free(z), free(open), free(queue);
+    return PST_ERR_NOMEM;
+  }
+  memcpy(z, zone, n);
+  for (int side = 0; side < 2; side++)
+    flat[side] = have[side] && wr[side].sd <= LINE_SD && !s->room[side];
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if ((x == 0 || y == 0 || x == s->w - 1 || y == s->h - 1) && !s->lab[i])
+        open[i] = 1, queue[tail++] = (int)i;
+    }
+  while (head < tail) {
+    int p = queue[head++], x = p % s->w, y = p / s->w;
+    for (int k = 0; k < 8; k += 2) {
+      int xx = x + DX[k], yy = y + DY[k], j = yy * s->w + xx;
+      if (xx < 0 || yy < 0 || xx >= s->w || yy >= s->h || open[j] || s->lab[j])
+        continue;
+      open[j] = 1, queue[tail++] = j;
+    }
+  }
+  for (int y = 0; y < s->h; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)y * s->w + x;
+      if (z[i] || !open[i] || !flat[x + 0.5 > s->g.cx]) continue;
+      for (int yy = PST_MAX(0, y - ZONE_OUT);
+           yy <= PST_MIN(s->h - 1, y + ZONE_OUT) && !zone[i]; yy++)
+        for (int xx = PST_MAX(0, x - ZONE_OUT);
+             xx <= PST_MIN(s->w - 1, x + ZONE_OUT) && !zone[i]; xx++)
+          zone[i] = z[(size_t)yy * s->w + xx];
+    }
+  free(z);
+  free(open);
+  free(queue);
+  return PST_OK;
+}
+
 /* The matte at output resolution: hard from the cut away from its
  * boundary, from the two-colour model inside the edge zone. */
 /* Alpha of a pale pixel at working coordinates (fx, fy) (pixel centres
@@ -2215,8 +2271,9 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
   }
   edge_zone(s, zone);
   if ((err = local_colours(s, zone, F, B))) goto out;
-  wall_spread(s, zone, sd);
   hair_gaps(s, zone, gap, gwr, gline);
+  if ((err = widen_zone(s, gwr, gline, zone))) goto out;
+  wall_spread(s, zone, sd);
   for (int y = 0; y < oh; y++) {
     double fy = (y + 0.5) * ky - 0.5;
     int cy = PST_MIN(s->h - 1, (int)((y + 0.5) * ky));
