@@ -21,12 +21,14 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define CAP_INF (1 << 26)
 #define GAMMA 50.0
 #define GC_ITERS 2
-#define CUT_FAST 96       /* longest side of the fast mode's cut */
-#define CUT_MAX 160       /* longest side of the graph cut */
-#define THIN_RUN 30       /* runs under 1/30 of the width are slivers */
-#define SHOULDER_FALL 1.5 /* steepest shoulder continued past a side */
-#define NOISE_RGB 6.f     /* wall noise allowance of the two-colour alpha */
-#define NOISE_HI 10.f     /* and person texture allowance at the other end */
+#define CUT_FAST 96        /* longest side of the fast mode's cut */
+#define CUT_MAX 160        /* longest side of the graph cut */
+#define THIN_RUN 30        /* runs under 1/30 of the width are slivers */
+#define SHOULDER_FALL 1.5  /* steepest shoulder continued past a side */
+#define NOISE_RGB 6.f      /* wall noise allowance of the two-colour alpha */
+#define NOISE_HI 10.f      /* and person texture allowance at the other end */
+#define NOISE_LO_MAX 0.15f /* the wall's allowance, at most this of a line */
+#define NOISE_HI_MAX 0.05f /* the person's, at most this */
 #define NCAND 16
 /* A person candidate from the edge zone itself stands this many sRGB codes
  * (twice NOISE_RGB) apart from the local wall and from a room's own wall
@@ -1877,7 +1879,9 @@ static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
  * first), the farthest one whose blend line with B points along I - B, else
  * the one whose line passes nearest I; alpha is I's position on that line
  * (exact for a blend of the two), less the noise allowances nlo at the wall
- * end and nhi at the person end. Where no candidate stands apart from the
+ * end and nhi at the person end, at most NOISE_LO_MAX and NOISE_HI_MAX of
+ * the line (dark hair on a dark wall: a short line, where the allowances in
+ * codes would eat real coverage). Where no candidate stands apart from the
  * wall, the cut's smooth label `lbl` stands. `resid` (if not NULL): the
  * squared distance of I from the nearest line, 1e30 without one. */
 static float two_colour_alpha(const float *I, const float *B, const float *cf,
@@ -1905,7 +1909,8 @@ static float two_colour_alpha(const float *I, const float *B, const float *cf,
   if (resid) *resid = bl2 > 0 ? best : 1e30f;
   if (fl2 > 0) ba = far, bl2 = fl2;
   if (bl2 > 0) {
-    float m = nlo / sqrtf(bl2), m2 = nhi / sqrtf(bl2);
+    float m = PST_MIN(nlo / sqrtf(bl2), NOISE_LO_MAX);
+    float m2 = PST_MIN(nhi / sqrtf(bl2), NOISE_HI_MAX);
     ba = PST_CLAMP((ba - m) / PST_MAX(1 - m - m2, 0.1f), 0.f, 1.f);
   }
   return ba;
