@@ -872,6 +872,19 @@ START_TEST(photofix_leaves_no_hole_in_the_cheek) {
 }
 END_TEST
 
+/* The person colours of the edge zone are unmixing candidates too; a
+ * piece of wall the cut takes for person beside the top of canada/098m's
+ * hair, once a candidate, explained the wall next to it as solid person:
+ * a white block above the hair (mask 211 here without CAND_APART). */
+START_TEST(photofix_takes_no_wall_for_a_person_colour) {
+  static const patch p[] = {{"wall above the hair", 170, 62, 220, 82, 0},
+                            {"face", 200, 250, 280, 350, 1}};
+  TU_NEED_REAL();
+  expect_patches("098m gradient",
+                 fix_quality("canada/098m", TRUTH_WALL_GRADIENT), p, 2);
+}
+END_TEST
+
 Suite *segment_suite(void) {
   Suite *s = suite_create("segment");
   TCase *tc = tcase_create("core");
@@ -903,6 +916,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, photofix_drops_a_rooms_straight_lines);
   tcase_add_test(tc, photofix_unmixes_against_the_rooms_own_colours);
   tcase_add_test(tc, photofix_leaves_no_hole_in_the_cheek);
+  tcase_add_test(tc, photofix_takes_no_wall_for_a_person_colour);
   suite_add_tcase(s, tc);
   return s;
 }
