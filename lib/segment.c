@@ -1009,6 +1009,21 @@ static void set_tlinks(const seg *s, bk *g, const gmm *fg, const gmm *bg) {
 
 /* Keep the person pixels 4-connected to the sure-person seeds: stray blobs
  * of skin-coloured wall are not the person. */
+/* Grows the marked pixels (seen[i] set, their indices the first `top`
+ * entries of `stack`) over the 4-connected pixels labelled `lab`. */
+static void flood_label(const seg *s, int lab, uint8_t *seen, int *stack,
+                        size_t top) {
+  while (top) {
+    int p = stack[--top], x = p % s->w, y = p / s->w;
+    for (int k = 0; k < 8; k += 2) {
+      int qx = x + DX[k], qy = y + DY[k], q;
+      if (qx < 0 || qx >= s->w || qy < 0 || qy >= s->h) continue;
+      q = qy * s->w + qx;
+      if (!seen[q] && s->lab[q] == lab) seen[q] = 1, stack[top++] = q;
+    }
+  }
+}
+
 static pst_err keep_connected(seg *s) {
   size_t n = (size_t)s->w * s->h, top = 0;
   int *stack = malloc(n * sizeof *stack);
@@ -1017,15 +1032,7 @@ static pst_err keep_connected(seg *s) {
   if (!stack || !seen) goto out;
   for (size_t i = 0; i < n; i++)
     if (s->tri[i] == T_FG) seen[i] = 1, stack[top++] = (int)i;
-  while (top) {
-    int p = stack[--top], x = p % s->w, y = p / s->w;
-    for (int k = 0; k < 8; k += 2) {
-      int qx = x + DX[k], qy = y + DY[k], q;
-      if (qx < 0 || qx >= s->w || qy < 0 || qy >= s->h) continue;
-      q = qy * s->w + qx;
-      if (!seen[q] && s->lab[q]) seen[q] = 1, stack[top++] = q;
-    }
-  }
+  flood_label(s, 1, seen, stack, top);
   for (size_t i = 0; i < n; i++) s->lab[i] = seen[i];
   err = PST_OK;
 out:
@@ -2039,11 +2046,11 @@ out:
  * taken before, from the zone the cut drew. */
 static pst_err widen_zone(const seg *s, const wall_ref wr[2], const int have[2],
                           uint8_t *zone) {
-  size_t n = (size_t)s->w * s->h, head = 0, tail = 0;
+  size_t n = (size_t)s->w * s->h, top = 0;
   uint8_t *z = malloc(n), *open = calloc(n, 1);
-  int *queue = malloc(n * sizeof *queue), flat[2];
-  if (!z || !open || !queue) {
-    free(z), free(open), free(queue);
+  int *stack = malloc(n * sizeof *stack), flat[2];
+  if (!z || !open || !stack) {
+    free(z), free(open), free(stack);
     return PST_ERR_NOMEM;
   }
   memcpy(z, zone, n);
@@ -2053,17 +2060,9 @@ static pst_err widen_zone(const seg *s, const wall_ref wr[2], const int have[2],
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
       if ((x == 0 || y == 0 || x == s->w - 1 || y == s->h - 1) && !s->lab[i])
-        open[i] = 1, queue[tail++] = (int)i;
+        open[i] = 1, stack[top++] = (int)i;
     }
-  while (head < tail) {
-    int p = queue[head++], x = p % s->w, y = p / s->w;
-    for (int k = 0; k < 8; k += 2) {
-      int xx = x + DX[k], yy = y + DY[k], j = yy * s->w + xx;
-      if (xx < 0 || yy < 0 || xx >= s->w || yy >= s->h || open[j] || s->lab[j])
-        continue;
-      open[j] = 1, queue[tail++] = j;
-    }
-  }
+  flood_label(s, 0, open, stack, top);
   for (int y = 0; y < s->h; y++)
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)y * s->w + x;
@@ -2076,7 +2075,7 @@ static pst_err widen_zone(const seg *s, const wall_ref wr[2], const int have[2],
     }
   free(z);
   free(open);
-  free(queue);
+  free(stack);
   return PST_OK;
 }
 
