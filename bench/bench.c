@@ -680,6 +680,15 @@ int main(int argc, char *argv[]) {
   int n = (int)(sizeof rows / sizeof *rows);
   if (argc > 1 && !strcmp(argv[1], "--batch-only"))
     return bench_batch(argv[0]) != 0;
+  if (argc > 1 && !strcmp(argv[1], "--fix-only")) {
+    /* the photofix table alone, for a change to its pipeline */
+    memset(&c, 0, sizeof c);
+    if (pst_profile_builtin("chsi", &c.prof) != PST_OK ||
+        !(c.lim = pst_limits_create()))
+      return 1;
+    rc = bench_fix(&c) != 0;
+    goto out;
+  }
   snprintf(path, sizeof path, "%s/good.jpg", dir ? dir : "build/fixtures");
   if (setup(&c, argc > 1 ? argv[1] : path) != 0) goto out;
   /* Until the content checks land the library runs only the file checks

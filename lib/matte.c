@@ -52,9 +52,9 @@ out:
   return err;
 }
 
-/* a = (Sigma + eps I)^-1 cov(I, p) for one pixel's window statistics
+/* a = (Sigma + eps I)^-1 cov(I, p) for one window's statistics
  * m = [mean I (3), mean p, E[II^T] (6: rr rg rb gg gb bb), E[I p] (3)]. */
-static void solve_pixel(const float *m, float eps, float *a, float *b) {
+static void solve_pixel(const double *m, double eps, float *a, float *b) {
   double mr = m[0], mg = m[1], mb = m[2], mp = m[3];
   double s00 = m[4] - mr * mr + eps, s01 = m[5] - mr * mg, s02 = m[6] - mr * mb;
   double s11 = m[7] - mg * mg + eps, s12 = m[8] - mg * mb;
@@ -92,8 +92,11 @@ pst_err pst__guided_coeffs(const float *I, const float *p, int w, int h, int r,
     s[10] = c[0] * p[i], s[11] = c[1] * p[i], s[12] = c[2] * p[i];
   }
   if ((err = pst__box_mean(st, w, h, 13, r, st))) goto out;
-  for (size_t i = 0; i < n; i++)
-    solve_pixel(st + i * 13, eps, ab + i * 4, ab + i * 4 + 3);
+  for (size_t i = 0; i < n; i++) {
+    double m[13];
+    for (int k = 0; k < 13; k++) m[k] = st[i * 13 + k];
+    solve_pixel(m, eps, ab + i * 4, ab + i * 4 + 3);
+  }
   if ((err = pst__box_mean(ab, w, h, 4, r, ab))) goto out;
   for (size_t i = 0; i < n; i++) {
     memcpy(a + i * 3, ab + i * 4, 3 * sizeof *a);
@@ -117,6 +120,259 @@ pst_err pst__guided_filter(const float *I, const float *p, int w, int h, int r,
             a[i * 3 + 2] * I[i * 3 + 2];
 out:
   free(a);
+  return err;
+}
+
+/* ---- window sums over a sparse set of pixels, row by row ---- */
+
+/* A source of `ch` values per pixel, and what takes each window's sums. */
+typedef void (*box_src)(void *ctx, int x, int y, double *v);
+typedef void (*box_sink)(void *ctx, int x, int y, const double *sum);
+
+/* Which pixels of a row lie within reach of the zone (zw > 0): per column
+ * the count of zone pixels in rows y - ry .. y + ry, carried down the
+ * image a row at a time; a row's pixels within rx of a column that has
+ * any. Row by row: no mask of the frame's size. */
+typedef struct reach {
+  int ry, y; /* the rows counted are y - ry .. y + ry */
+  int *cnt;
+} reach;
+
+static void reach_count(reach *d, const float *zw, int w, int h, int y) {
+  for (; d->y < y; d->y++) {
+    int in = d->y + 1 + d->ry, out = d->y - d->ry;
+    if (in < h)
+      for (int x = 0; x < w; x++) d->cnt[x] += zw[(size_t)in * w + x] > 0;
+    if (out >= 0)
+      for (int x = 0; x < w; x++) d->cnt[x] -= zw[(size_t)out * w + x] > 0;
+  }
+}
+
+static void reach_row(const reach *d, int w, int rx, uint8_t *row) {
+  int last = -rx - 1;
+  for (int x = 0; x < w; x++) {
+    if (d->cnt[x]) last = x;
+    row[x] = x - last <= rx;
+  }
+  last = w + rx;
+  for (int x = w - 1; x >= 0; x--) {
+    if (d->cnt[x]) last = x;
+    if (last - x <= rx) row[x] = 1;
+  }
+}
+
+/* The sums of a source's values over the (2r+1)^2 window (clipped to the
+ * w x h frame) of the pixels `need` marks, a row at a time (box_row), so
+ * that one stream can feed on another's output. Cost independent of r:
+ * each row's sums along the row are running sums, kept for the last 2r+2
+ * rows, and a window's sum is the one of the window above it, one row in
+ * and one row out, where that window was needed too. For each call the
+ * caller marks in `need` the windows of row y, in `hn` the row sums wanted
+ * in row y + r (the windows within r rows, dilated r down the columns) and
+ * in `pn` the values read there (hn dilated r along the row). In double:
+ * running sums over hundreds of pixels keep their precision. */
+typedef struct box_stream {
+  int w, h, r, ch;
+  uint8_t *need, *hn, *pn; /* a row each */
+  box_src src;
+  box_sink sink;
+  void *ctx;
+  double *ring, *pv, *vs; /* (2r+2) rows of row sums; a row of values;
+                             per column the last window sum */
+  int *vrow;              /* the row of that sum */
+} box_stream;
+
+static pst_err box_open(box_stream *b, int w, int h, int r, int ch) {
+  b->w = w, b->h = h, b->r = r, b->ch = ch;
+  b->ring = malloc((size_t)(2 * r + 2) * w * ch * sizeof *b->ring);
+  b->pv = malloc((size_t)w * ch * sizeof *b->pv);
+  b->vs = malloc((size_t)w * ch * sizeof *b->vs);
+  b->vrow = malloc((size_t)w * sizeof *b->vrow);
+  b->need = malloc((size_t)w * 3);
+  if (!b->ring || !b->pv || !b->vs || !b->vrow || !b->need)
+    return PST_ERR_NOMEM;
+  b->hn = b->need + w, b->pn = b->hn + w;
+  for (int x = 0; x < w; x++) b->vrow[x] = -2;
+  return PST_OK;
+}
+
+static void box_close(box_stream *b) {
+  free(b->ring);
+  free(b->pv);
+  free(b->vs);
+  free(b->vrow);
+  free(b->need);
+}
+
+static double *box_ring(const box_stream *b, int y, int x) {
+  return b->ring + ((size_t)(y % (2 * b->r + 2)) * b->w + x) * b->ch;
+}
+
+/* Row y + r's sums along the row come in; then the windows of row y (when
+ * in the frame) go to the sink. Rows in order from -r. */
+static void box_row(box_stream *b, int y) {
+  int w = b->w, h = b->h, r = b->r, ch = b->ch, yy = y + r;
+  if (yy >= 0 && yy < h) {
+    const uint8_t *hr = b->hn, *pr = b->pn;
+    double *pv = b->pv;
+    for (int x = 0; x < w; x++)
+      if (pr[x]) b->src(b->ctx, x, yy, pv + (size_t)x * ch);
+    for (int x = 0; x < w; x++) {
+      double *o = box_ring(b, yy, x);
+      if (!hr[x]) continue;
+      if (x > 0 && hr[x - 1]) {
+        /* one pixel in at x + r, one out at x - r - 1 */
+        memcpy(o, o - ch, ch * sizeof *o);
+        if (x + r < w)
+          for (int c = 0; c < ch; c++) o[c] += pv[(size_t)(x + r) * ch + c];
+        if (x - r - 1 >= 0)
+          for (int c = 0; c < ch; c++) o[c] -= pv[(size_t)(x - r - 1) * ch + c];
+      } else {
+        memset(o, 0, ch * sizeof *o);
+        for (int k = PST_MAX(0, x - r); k <= PST_MIN(w - 1, x + r); k++)
+          for (int c = 0; c < ch; c++) o[c] += pv[(size_t)k * ch + c];
+      }
+    }
+  }
+  if (y < 0 || y >= h) return;
+  for (int x = 0; x < w; x++) {
+    double *v = b->vs + (size_t)x * ch;
+    if (!b->need[x]) continue;
+    if (b->vrow[x] == y - 1) {
+      if (y + r < h) {
+        const double *a = box_ring(b, y + r, x);
+        for (int c = 0; c < ch; c++) v[c] += a[c];
+      }
+      if (y - r - 1 >= 0) {
+        const double *d = box_ring(b, y - r - 1, x);
+        for (int c = 0; c < ch; c++) v[c] -= d[c];
+      }
+    } else {
+      memset(v, 0, ch * sizeof *v);
+      for (int k = PST_MAX(0, y - r); k <= PST_MIN(h - 1, y + r); k++) {
+        const double *a = box_ring(b, k, x);
+        for (int c = 0; c < ch; c++) v[c] += a[c];
+      }
+    }
+    b->vrow[x] = y;
+    b->sink(b->ctx, x, y, v);
+  }
+}
+
+/* ---- the weighted colour-line fit of the edge zone ---- */
+
+typedef struct fit_ctx {
+  const uint8_t *rgb;
+  uint8_t *alpha; /* read by the fits, then written where zw > 0 */
+  const float *zw;
+  float lin[256]; /* sRGB code to linear light, 0..1 */
+  int w;
+  double eps;
+  float *ab; /* one row of window fits: a (3), b */
+} fit_ctx;
+
+/* A pixel's terms of the fit: weight, and weighted I, p, II^T, I p; then
+ * 1, alpha and alpha^2 in codes, whose sums stay exact integers: a window
+ * of one alpha (n sum a^2 == (sum a)^2) needs no fit. */
+static void fit_terms(void *ctx, int x, int y, double *v) {
+  const fit_ctx *f = ctx;
+  size_t j = (size_t)y * f->w + x;
+  const uint8_t *px = f->rgb + j * 3;
+  double i0 = f->lin[px[0]], i1 = f->lin[px[1]], i2 = f->lin[px[2]];
+  double q = f->zw[j] > 0 ? f->zw[j] : 1.0, p = f->alpha[j] * (1.0 / 255);
+  double q0 = q * i0, q1 = q * i1, q2 = q * i2;
+  v[0] = q, v[1] = q0, v[2] = q1, v[3] = q2, v[4] = q * p;
+  v[5] = q0 * i0, v[6] = q0 * i1, v[7] = q0 * i2;
+  v[8] = q1 * i1, v[9] = q1 * i2, v[10] = q2 * i2;
+  v[11] = q0 * p, v[12] = q1 * p, v[13] = q2 * p;
+  v[14] = 1, v[15] = f->alpha[j], v[16] = v[15] * v[15];
+}
+
+static void fit_window(void *ctx, int x, int y, const double *s) {
+  fit_ctx *f = ctx;
+  float *ab = f->ab + (size_t)x * 4;
+  double m[13], inv = 1.0 / s[0];
+  (void)y;
+  if (s[14] * s[16] == s[15] * s[15]) {
+    ab[0] = ab[1] = ab[2] = 0, ab[3] = (float)(s[15] / s[14] / 255);
+    return;
+  }
+  /* fit_terms' order after the weight is solve_pixel's */
+  for (int k = 0; k < 13; k++) m[k] = s[k + 1] * inv;
+  solve_pixel(m, f->eps, ab, ab + 3);
+}
+
+/* A window's fit (the row fit_window has just made), and 1 to count the
+ * windows. */
+static void fit_coeffs(void *ctx, int x, int y, double *v) {
+  const fit_ctx *f = ctx;
+  const float *c = f->ab + (size_t)x * 4;
+  (void)y;
+  for (int k = 0; k < 4; k++) v[k] = c[k];
+  v[4] = 1;
+}
+
+static void apply_fits(void *ctx, int x, int y, const double *s) {
+  fit_ctx *f = ctx;
+  size_t i = (size_t)y * f->w + x;
+  const uint8_t *px = f->rgb + i * 3;
+  double q = s[3];
+  for (int k = 0; k < 3; k++) q += s[k] * f->lin[px[k]];
+  f->alpha[i] = (uint8_t)lrint(255.0 * PST_CLAMP(q / s[4], 0.0, 1.0));
+}
+
+/* Two streams: the fits of the windows (those holding a zone pixel) and
+ * their means at the zone's pixels. The second takes the row of fits the
+ * first has just made and lags r rows behind it, so it writes a row of
+ * alpha only after every window reading that row has been fitted. */
+pst_err pst__refine_alpha(const uint8_t *rgb, int w, int h, const float *zw,
+                          int r, float eps, uint8_t *alpha) {
+  box_stream fit = {0}, mean = {0};
+  /* zone pixels within r rows of a row, and within 2r of the row r below */
+  reach near = {r, -r - 1, NULL}, far = {2 * r, -2 * r - 1, NULL};
+  fit_ctx f;
+  pst_err err = PST_ERR_NOMEM;
+  f.ab = malloc((size_t)w * 4 * sizeof *f.ab);
+  near.cnt = calloc((size_t)w, sizeof *near.cnt);
+  far.cnt = calloc((size_t)w, sizeof *far.cnt);
+  if (!f.ab || !near.cnt || !far.cnt || box_open(&fit, w, h, r, 17) ||
+      box_open(&mean, w, h, r, 5))
+    goto out;
+  f.rgb = rgb, f.alpha = alpha, f.zw = zw, f.w = w, f.eps = eps;
+  pst__srgb_linear_table(f.lin);
+  fit.src = fit_terms, fit.sink = fit_window, fit.ctx = &f;
+  mean.src = fit_coeffs, mean.sink = apply_fits, mean.ctx = &f;
+  for (int y = -r; y < h + r; y++) {
+    if (y < h) {
+      /* the fits of row y: windows within r of the zone; their rows'
+       * sums in row y + r, of pixels within 2r */
+      if (y >= 0) {
+        reach_count(&near, zw, w, h, y);
+        reach_row(&near, w, r, fit.need);
+        memcpy(mean.pn, fit.need, (size_t)w);
+        for (int x = 0; x < w; x++) mean.hn[x] = near.cnt[x] > 0;
+      }
+      if (y + r < h) {
+        reach_count(&far, zw, w, h, y + r);
+        reach_row(&far, w, r, fit.hn);
+        reach_row(&far, w, 2 * r, fit.pn);
+      }
+      box_row(&fit, y);
+    }
+    /* the means of row y - r, the zone's own pixels; their row sums in
+     * row y, of the fits just made */
+    if (y - r >= 0)
+      for (int x = 0; x < w; x++)
+        mean.need[x] = zw[(size_t)(y - r) * w + x] > 0;
+    box_row(&mean, y - r);
+  }
+  err = PST_OK;
+out:
+  box_close(&fit);
+  box_close(&mean);
+  free(near.cnt);
+  free(far.cnt);
+  free(f.ab);
   return err;
 }
 

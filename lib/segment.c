@@ -1940,100 +1940,6 @@ static float lin_slope(const float *lut, const float *c) {
   return lut[k + 1] - lut[k];
 }
 
-/* Weighted least-squares fit of alpha = a . I + b (I in linear light,
- * 0..1) over the (2r+1)^2 window of pixel (x, y), with ridge eps on a:
- * the colour-line model of closed-form matting / the guided filter. Zone
- * pixels weigh their confidence zw, solid pixels outside the zone 1. A
- * window of one alpha fits a = 0 exactly: no sums needed. */
-static void window_fit(const uint8_t *I, const float *lut, const uint8_t *alpha,
-                       const float *zw, int w, int h, int x, int y, int r,
-                       float eps, float *ab) {
-  /* Sums of at most 9 terms of 0..1: float is exact enough; the solve
-   * below is in double. */
-  float sw = 0, si[3] = {0}, sp = 0, sii[6] = {0}, sip[3] = {0};
-  double m[3], mp, c[6], cp[3], inv[6], det;
-  int x0 = PST_MAX(0, x - r), x1 = PST_MIN(w - 1, x + r);
-  int y0 = PST_MAX(0, y - r), y1 = PST_MIN(h - 1, y + r), same = 1;
-  uint8_t a0 = alpha[(size_t)y * w + x];
-  for (int yy = y0; yy <= y1 && same; yy++)
-    for (int xx = x0; xx <= x1 && same; xx++)
-      same = alpha[(size_t)yy * w + xx] == a0;
-  ab[0] = ab[1] = ab[2] = 0, ab[3] = a0 / 255.f;
-  if (same) return;
-  for (int yy = y0; yy <= y1; yy++)
-    for (int xx = x0; xx <= x1; xx++) {
-      size_t j = (size_t)yy * w + xx;
-      const uint8_t *px = I + j * 3;
-      float v[3] = {lut[px[0]], lut[px[1]], lut[px[2]]};
-      float q = zw[j] > 0 ? zw[j] : 1.f, p = alpha[j] * (1.f / 255);
-      float q0 = q * v[0], q1 = q * v[1], q2 = q * v[2];
-      sw += q, sp += q * p;
-      si[0] += q0, si[1] += q1, si[2] += q2;
-      sip[0] += q0 * p, sip[1] += q1 * p, sip[2] += q2 * p;
-      sii[0] += q0 * v[0], sii[1] += q0 * v[1], sii[2] += q0 * v[2];
-      sii[3] += q1 * v[1], sii[4] += q1 * v[2], sii[5] += q2 * v[2];
-    }
-  for (int k = 0; k < 3; k++)
-    m[k] = (double)si[k] / sw, cp[k] = (double)sip[k] / sw;
-  mp = (double)sp / sw;
-  for (int k = 0; k < 6; k++) c[k] = (double)sii[k] / sw;
-  c[0] += eps - m[0] * m[0], c[1] -= m[0] * m[1], c[2] -= m[0] * m[2];
-  c[3] += eps - m[1] * m[1], c[4] -= m[1] * m[2], c[5] += eps - m[2] * m[2];
-  for (int k = 0; k < 3; k++) cp[k] -= m[k] * mp;
-  inv[0] = c[3] * c[5] - c[4] * c[4], inv[1] = c[2] * c[4] - c[1] * c[5];
-  inv[2] = c[1] * c[4] - c[2] * c[3], inv[3] = c[0] * c[5] - c[2] * c[2];
-  inv[4] = c[1] * c[2] - c[0] * c[4], inv[5] = c[0] * c[3] - c[1] * c[1];
-  det = c[0] * inv[0] + c[1] * inv[1] + c[2] * inv[2];
-  if (!(fabs(det) > 1e-30)) {
-    ab[3] = (float)mp;
-    return;
-  }
-  ab[0] = (float)((inv[0] * cp[0] + inv[1] * cp[1] + inv[2] * cp[2]) / det);
-  ab[1] = (float)((inv[1] * cp[0] + inv[3] * cp[1] + inv[4] * cp[2]) / det);
-  ab[2] = (float)((inv[2] * cp[0] + inv[4] * cp[1] + inv[5] * cp[2]) / det);
-  ab[3] = (float)(mp - ab[0] * m[0] - ab[1] * m[1] - ab[2] * m[2]);
-}
-
-/* Neighbouring partial pixels of one edge see the same two colours, so
- * their alphas lie on one linear function of the colour: fit it (weighted
- * by each estimate's confidence) in every window touching the zone and
- * average the fits, as the guided filter does, but only the zone's pixels
- * take the result. `zw` holds the zone's weights (0 outside the zone). */
-static pst_err refine_zone(const uint8_t *I, const float *lut, int w, int h,
-                           const float *zw, uint8_t *alpha, int r, float eps) {
-  size_t n = (size_t)w * h;
-  uint8_t *done = calloc(n, 1), *src = malloc(n);
-  float *ab = malloc(n * 4 * sizeof *ab), lin[256];
-  pst_err err = PST_ERR_NOMEM;
-  if (!done || !src || !ab) goto out;
-  memcpy(src, alpha, n);
-  for (int i = 0; i < 256; i++) lin[i] = lut[i] * (1.f / 255);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      size_t i = (size_t)y * w + x;
-      float s[4] = {0}, cnt = 0, q;
-      if (zw[i] <= 0) continue;
-      for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(h - 1, y + r); yy++)
-        for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(w - 1, x + r); xx++) {
-          size_t j = (size_t)yy * w + xx;
-          float *c = ab + j * 4;
-          if (!done[j]) window_fit(I, lin, src, zw, w, h, xx, yy, r, eps, c);
-          done[j] = 1;
-          for (int k = 0; k < 4; k++) s[k] += c[k];
-          cnt++;
-        }
-      q = s[3];
-      for (int k = 0; k < 3; k++) q += s[k] * lin[I[i * 3 + k]];
-      alpha[i] = (uint8_t)lrintf(255.f * PST_CLAMP(q / cnt, 0.f, 1.f));
-    }
-  err = PST_OK;
-out:
-  free(done);
-  free(src);
-  free(ab);
-  return err;
-}
-
 /* Loose strands and the faint ends of the hair reach past the cut's
  * boundary into what it labelled wall, beyond the edge zone: there the
  * matte was 0 where they cover part of a pixel. On a side whose wall
@@ -2341,7 +2247,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       zw[oi] = PST_MAX(zw[oi], 1e-3f);
     }
   }
-  err = refine_zone(I, lut, ow, oh, zw, alpha, REFINE_R, REFINE_EPS);
+  err = pst__refine_alpha(I, ow, oh, zw, REFINE_R, REFINE_EPS, alpha);
 out:
   free(gap);
   free(sd);

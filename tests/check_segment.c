@@ -271,6 +271,93 @@ START_TEST(guided_filter_keeps_a_flat_signal_flat) {
 }
 END_TEST
 
+/* The refinement's reference: the weighted fit of alpha = a . I + b in one
+ * window, summed directly (the library keeps running sums). */
+static void direct_fit(const uint8_t *rgb, const uint8_t *al, const float *zw,
+                       const float *lin, int w, int h, int cx, int cy, int r,
+                       double eps, double ab[4]) {
+  double s = 0, si[3] = {0}, sp = 0, sii[3][3] = {{0}}, sip[3] = {0};
+  double c[3][3], v[3], det;
+  for (int y = PST_MAX(0, cy - r); y <= PST_MIN(h - 1, cy + r); y++)
+    for (int x = PST_MAX(0, cx - r); x <= PST_MIN(w - 1, cx + r); x++) {
+      int j = y * w + x;
+      double q = zw[j] > 0 ? zw[j] : 1, p = al[j] / 255.0, I[3];
+      for (int k = 0; k < 3; k++) I[k] = lin[rgb[j * 3 + k]];
+      s += q, sp += q * p;
+      for (int k = 0; k < 3; k++) {
+        si[k] += q * I[k], sip[k] += q * I[k] * p;
+        for (int l = 0; l < 3; l++) sii[k][l] += q * I[k] * I[l];
+      }
+    }
+  for (int k = 0; k < 3; k++) {
+    v[k] = sip[k] / s - si[k] / s * sp / s;
+    for (int l = 0; l < 3; l++)
+      c[k][l] = sii[k][l] / s - si[k] / s * si[l] / s + (k == l ? eps : 0);
+  }
+  det = c[0][0] * (c[1][1] * c[2][2] - c[1][2] * c[2][1]) -
+        c[0][1] * (c[1][0] * c[2][2] - c[1][2] * c[2][0]) +
+        c[0][2] * (c[1][0] * c[2][1] - c[1][1] * c[2][0]);
+  /* Cramer's rule, column k replaced by v */
+  for (int k = 0; k < 3; k++) {
+    double m[3][3];
+    for (int i = 0; i < 3; i++)
+      for (int l = 0; l < 3; l++) m[i][l] = l == k ? v[i] : c[i][l];
+    ab[k] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+             m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+             m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) /
+            det;
+  }
+  ab[3] = sp / s - ab[0] * si[0] / s - ab[1] * si[1] / s - ab[2] * si[2] / s;
+}
+
+/* pst__refine_alpha against the fit done the slow way: every window that
+ * holds a zone pixel fitted on the alpha before refinement, each zone pixel
+ * the mean of its windows' fits at its colour; the rest untouched. Odd
+ * sizes, solid runs and a zone of scattered pieces, so the running sums
+ * start, stop and restart along rows and columns. */
+START_TEST(refine_matches_the_window_fits_done_directly) {
+  enum { W = 37, H = 23 };
+  static uint8_t rgb[W * H * 3], al[W * H], out[W * H];
+  static float zw[W * H];
+  float lin[256];
+  unsigned seed = 7;
+  pst__srgb_linear_table(lin);
+  for (int i = 0; i < W * H; i++) {
+    int x = i % W, y = i / W;
+    for (int k = 0; k < 3; k++)
+      rgb[i * 3 + k] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 24);
+    seed = seed * 1103515245u + 12345u;
+    al[i] = x < 12 ? 0 : x > 26 ? 255 : (uint8_t)(seed >> 24);
+    /* the zone: a band down the middle, and a few pixels apart */
+    zw[i] = (x >= 10 && x <= 28 && y % 7 != 3) || (x == 3 && y == 20)
+                ? 0.05f + (seed >> 8 & 255) / 256.f
+                : 0.f;
+  }
+  for (int r = 1; r <= 4; r += 3) {
+    memcpy(out, al, sizeof out);
+    ck_assert_int_eq(pst__refine_alpha(rgb, W, H, zw, r, 1e-4f, out), PST_OK);
+    for (int i = 0; i < W * H; i++) {
+      int x = i % W, y = i / W, cnt = 0;
+      double q = 0, ab[4];
+      if (zw[i] <= 0) {
+        ck_assert_int_eq(out[i], al[i]);
+        continue;
+      }
+      for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(H - 1, y + r); yy++)
+        for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(W - 1, x + r); xx++) {
+          direct_fit(rgb, al, zw, lin, W, H, xx, yy, r, 1e-4, ab);
+          q += ab[3];
+          for (int k = 0; k < 3; k++) q += ab[k] * lin[rgb[i * 3 + k]];
+          cnt++;
+        }
+      q = PST_CLAMP(q / cnt, 0.0, 1.0) * 255;
+      ck_assert_msg(fabs(out[i] - q) <= 0.51 + 1e-6,
+                    "r %d (%d,%d): %d, direct %.2f", r, x, y, out[i], q);
+    }
+  }
+}
+END_TEST
+
 /* A London studio photo: corners are wall, the face and the shirt at the
  * bottom centre are person. Pupils from its WebMorph template. */
 START_TEST(real_portrait_keeps_face_and_shirt_and_drops_the_wall) {
@@ -897,6 +984,7 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, bad_arguments_are_refused_by_name);
   tcase_add_test(tc, composite_replaces_the_wall_without_a_fringe);
   tcase_add_test(tc, guided_filter_keeps_a_flat_signal_flat);
+  tcase_add_test(tc, refine_matches_the_window_fits_done_directly);
   tcase_add_test(tc, real_portrait_keeps_face_and_shirt_and_drops_the_wall);
   tcase_add_test(tc, real_photos_match_their_keyed_mattes);
   tcase_add_test(tc, composites_on_new_walls_match_their_exact_alpha);
