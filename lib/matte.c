@@ -267,7 +267,7 @@ typedef struct fit_ctx {
   const float *zw;
   float lin[256]; /* sRGB code to linear light, 0..1 */
   int w;
-  double eps;
+  double eps, solid;
   float *ab; /* one row of window fits: a (3), b */
 } fit_ctx;
 
@@ -279,7 +279,7 @@ static void fit_terms(void *ctx, int x, int y, double *v) {
   size_t j = (size_t)y * f->w + x;
   const uint8_t *px = f->rgb + j * 3;
   double i0 = f->lin[px[0]], i1 = f->lin[px[1]], i2 = f->lin[px[2]];
-  double q = f->zw[j] > 0 ? f->zw[j] : 1.0, p = f->alpha[j] * (1.0 / 255);
+  double q = f->zw[j] > 0 ? f->zw[j] : f->solid, p = f->alpha[j] * (1.0 / 255);
   double q0 = q * i0, q1 = q * i1, q2 = q * i2;
   v[0] = q, v[1] = q0, v[2] = q1, v[3] = q2, v[4] = q * p;
   v[5] = q0 * i0, v[6] = q0 * i1, v[7] = q0 * i2;
@@ -326,7 +326,7 @@ static void apply_fits(void *ctx, int x, int y, const double *s) {
  * first has just made and lags r rows behind it, so it writes a row of
  * alpha only after every window reading that row has been fitted. */
 pst_err pst__refine_alpha(const uint8_t *rgb, int w, int h, const float *zw,
-                          int r, float eps, uint8_t *alpha) {
+                          float solid, int r, float eps, uint8_t *alpha) {
   box_stream fit = {0}, mean = {0};
   /* zone pixels within r rows of a row, and within 2r of the row r below */
   reach near = {r, -r - 1, NULL}, far = {2 * r, -2 * r - 1, NULL};
@@ -339,6 +339,7 @@ pst_err pst__refine_alpha(const uint8_t *rgb, int w, int h, const float *zw,
       box_open(&mean, w, h, r, 5))
     goto out;
   f.rgb = rgb, f.alpha = alpha, f.zw = zw, f.w = w, f.eps = eps;
+  f.solid = solid;
   pst__srgb_linear_table(f.lin);
   fit.src = fit_terms, fit.sink = fit_window, fit.ctx = &f;
   mean.src = fit_coeffs, mean.sink = apply_fits, mean.ctx = &f;

@@ -39,14 +39,22 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
  * set, see doc/notes/segment.md, session 20). */
 #define ALIGN_COS2 0.985f
 
-/* Alpha refinement in the edge zone (refine_zone): window radius, ridge on
- * the colour slope (linear light 0..1), and the confidence of a two-colour
- * estimate: 1 / (1 + CONF_RES * squared distance from its blend line over
- * the line's squared length); CONF_LABEL where the cut's label stood in. */
-#define REFINE_R 1
-#define REFINE_EPS 1e-4f
-#define CONF_RES 4.f
+/* Alpha refinement in the edge zone (pst__refine_alpha): window radius,
+ * ridge on the colour slope (linear light 0..1), the weight of the solid
+ * pixels outside the zone, and the confidence of a two-colour estimate:
+ * 1 / (1 + CONF_RES * squared distance from its blend line over the line's
+ * squared length); CONF_LABEL where the cut's label stood in. A wide window
+ * of light ridge, solid pixels that weigh little and a confidence that
+ * falls fast off the line (swept on the quality set, doc/notes/segment.md,
+ * session 21): an edge pixel's alpha follows the colours of the partial
+ * pixels along its edge that do fit a blend, not its own noisy estimate
+ * nor the solid pixels beside it. */
+#define REFINE_R 4
+#define REFINE_EPS 3e-5f
+#define REFINE_SOLID 0.1f
+#define CONF_RES 128.f
 #define CONF_LABEL 0.1f
+#define ROOM_CONF 3.f /* unmixed against a room's own wall (room_alpha) */
 /* Wall allowance of the two-colour alpha on a textured wall: WALL_SD_K
  * times the wall's local spread (wall_spread), capped at WALL_SD_MAX codes;
  * never below NOISE_RGB. */
@@ -2126,7 +2134,12 @@ static int room_walls(const seg *s, const uint8_t *zone, int x, int y,
 /* Alpha `a` of linear pixel il, whose line from the mean wall passed
  * `resid` from it, against the room's own wall colours (see WALLS_R): wc
  * in sRGB, wl linear, the person candidates cf linear, the person end's
- * allowance nhi. */
+ * allowance nhi. Where one of them explains the pixel better, its alpha
+ * and a confidence of ROOM_CONF: the refinement's windows, mostly of
+ * pixels unmixed against the mean wall, do not describe a pixel seen
+ * against a door frame or a book (a book end beside 031f's neck came out
+ * a smear of partial alpha at radius 4), so its own estimate weighs more
+ * than any of theirs. */
 static float room_alpha(const seg *s, const float *lut, const float *il,
                         const float *wc, const float *wl, int nw,
                         const float *cf, int nc, float lbl, float nhi, float a,
@@ -2137,7 +2150,7 @@ static float room_alpha(const seg *s, const float *lut, const float *il,
         aj = two_colour_alpha(il, wl + (size_t)j * 3, cf, nc, lbl,
                               s->noise_lo * lin_slope(lut, wc + (size_t)j * 3),
                               nhi, &cj, &rj);
-    if (rj < best) best = rj, a = aj, *conf = cj;
+    if (rj < best) best = rj, a = aj, *conf = ROOM_CONF;
   }
   return a;
 }
@@ -2247,7 +2260,8 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
       zw[oi] = PST_MAX(zw[oi], 1e-3f);
     }
   }
-  err = pst__refine_alpha(I, ow, oh, zw, REFINE_R, REFINE_EPS, alpha);
+  err = pst__refine_alpha(I, ow, oh, zw, REFINE_SOLID, REFINE_R, REFINE_EPS,
+                          alpha);
 out:
   free(gap);
   free(sd);

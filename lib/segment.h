@@ -88,12 +88,13 @@ pst_err pst__guided_coeffs(const float *I, const float *p, int w, int h, int r,
 /* Refine a soft matte in its uncertain zone: in each (2r+1)^2 window
  * holding a pixel with zw > 0, the weighted least-squares fit of alpha as a
  * linear function of the colour in linear light (ridge eps on the slope;
- * weight zw, or 1 where zw is 0), the colour-line model of closed-form
+ * weight zw, or `solid` where zw is 0), the colour-line model of closed-form
  * matting; each zone pixel takes the mean of its windows' fits at its own
  * colour, as the guided filter does. Pixels with zw == 0 keep their alpha.
  * rgb is RGB8 and alpha 8-bit, both w x h. PST_ERR_NOMEM or PST_OK. */
 pst_err pst__refine_alpha(const uint8_t *rgb, int w, int h, const float *zw,
-                          int r, float eps, uint8_t *alpha) PST_HIDDEN;
+                          float solid, int r, float eps,
+                          uint8_t *alpha) PST_HIDDEN;
 
 /* Local colours at each pixel of an RGB8 image (w x h) with alpha: F the
  * mean of nearby sure-person pixels (alpha >= 247), B of nearby

@@ -274,14 +274,14 @@ END_TEST
 /* The refinement's reference: the weighted fit of alpha = a . I + b in one
  * window, summed directly (the library keeps running sums). */
 static void direct_fit(const uint8_t *rgb, const uint8_t *al, const float *zw,
-                       const float *lin, int w, int h, int cx, int cy, int r,
-                       double eps, double ab[4]) {
+                       double solid, const float *lin, int w, int h, int cx,
+                       int cy, int r, double eps, double ab[4]) {
   double s = 0, si[3] = {0}, sp = 0, sii[3][3] = {{0}}, sip[3] = {0};
   double c[3][3], v[3], det;
   for (int y = PST_MAX(0, cy - r); y <= PST_MIN(h - 1, cy + r); y++)
     for (int x = PST_MAX(0, cx - r); x <= PST_MIN(w - 1, cx + r); x++) {
       int j = y * w + x;
-      double q = zw[j] > 0 ? zw[j] : 1, p = al[j] / 255.0, I[3];
+      double q = zw[j] > 0 ? zw[j] : solid, p = al[j] / 255.0, I[3];
       for (int k = 0; k < 3; k++) I[k] = lin[rgb[j * 3 + k]];
       s += q, sp += q * p;
       for (int k = 0; k < 3; k++) {
@@ -335,7 +335,9 @@ START_TEST(refine_matches_the_window_fits_done_directly) {
   }
   for (int r = 1; r <= 4; r += 3) {
     memcpy(out, al, sizeof out);
-    ck_assert_int_eq(pst__refine_alpha(rgb, W, H, zw, r, 1e-4f, out), PST_OK);
+    float solid = r == 1 ? 1.f : 0.1f;
+    ck_assert_int_eq(pst__refine_alpha(rgb, W, H, zw, solid, r, 1e-4f, out),
+                     PST_OK);
     for (int i = 0; i < W * H; i++) {
       int x = i % W, y = i / W, cnt = 0;
       double q = 0, ab[4];
@@ -345,7 +347,7 @@ START_TEST(refine_matches_the_window_fits_done_directly) {
       }
       for (int yy = PST_MAX(0, y - r); yy <= PST_MIN(H - 1, y + r); yy++)
         for (int xx = PST_MAX(0, x - r); xx <= PST_MIN(W - 1, x + r); xx++) {
-          direct_fit(rgb, al, zw, lin, W, H, xx, yy, r, 1e-4, ab);
+          direct_fit(rgb, al, zw, solid, lin, W, H, xx, yy, r, 1e-4, ab);
           q += ab[3];
           for (int k = 0; k < 3; k++) q += ab[k] * lin[rgb[i * 3 + k]];
           cnt++;
