@@ -1,4 +1,5 @@
-/* Soft matte helpers: box means, the colour guided filter, local
+/* Soft matte helpers: box means, the refinement of the edge's alpha (a
+ * confidence-weighted colour guided filter over a sparse zone), local
  * foreground/background colours and decontaminated compositing. */
 #include "segment.h"
 
@@ -74,53 +75,6 @@ static void solve_pixel(const double *m, double eps, float *a, float *b) {
   a[1] = (float)ag;
   a[2] = (float)ab;
   *b = (float)(mp - ar * mr - ag * mg - ab * mb);
-}
-
-pst_err pst__guided_coeffs(const float *I, const float *p, int w, int h, int r,
-                           float eps, float *a, float *b) {
-  size_t n = (size_t)w * h;
-  float *st = calloc(n * 13, sizeof *st);
-  float *ab = calloc(n * 4, sizeof *ab);
-  pst_err err = PST_ERR_NOMEM;
-  if (!st || !ab) goto out;
-  for (size_t i = 0; i < n; i++) {
-    const float *c = I + i * 3;
-    float *s = st + i * 13;
-    s[0] = c[0], s[1] = c[1], s[2] = c[2], s[3] = p[i];
-    s[4] = c[0] * c[0], s[5] = c[0] * c[1], s[6] = c[0] * c[2];
-    s[7] = c[1] * c[1], s[8] = c[1] * c[2], s[9] = c[2] * c[2];
-    s[10] = c[0] * p[i], s[11] = c[1] * p[i], s[12] = c[2] * p[i];
-  }
-  if ((err = pst__box_mean(st, w, h, 13, r, st))) goto out;
-  for (size_t i = 0; i < n; i++) {
-    double m[13];
-    for (int k = 0; k < 13; k++) m[k] = st[i * 13 + k];
-    solve_pixel(m, eps, ab + i * 4, ab + i * 4 + 3);
-  }
-  if ((err = pst__box_mean(ab, w, h, 4, r, ab))) goto out;
-  for (size_t i = 0; i < n; i++) {
-    memcpy(a + i * 3, ab + i * 4, 3 * sizeof *a);
-    b[i] = ab[i * 4 + 3];
-  }
-out:
-  free(st);
-  free(ab);
-  return err;
-}
-
-pst_err pst__guided_filter(const float *I, const float *p, int w, int h, int r,
-                           float eps, float *q) {
-  size_t n = (size_t)w * h;
-  float *a = malloc(n * 3 * sizeof *a);
-  pst_err err = PST_ERR_NOMEM;
-  if (!a) goto out;
-  if ((err = pst__guided_coeffs(I, p, w, h, r, eps, a, q))) goto out;
-  for (size_t i = 0; i < n; i++)
-    q[i] += a[i * 3] * I[i * 3] + a[i * 3 + 1] * I[i * 3 + 1] +
-            a[i * 3 + 2] * I[i * 3 + 2];
-out:
-  free(a);
-  return err;
 }
 
 /* ---- window sums over a sparse set of pixels, row by row ---- */

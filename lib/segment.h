@@ -74,17 +74,6 @@ pst_err pst__composite(const pst_image *fg, const pst__matte *m, pst_rgb bg,
 pst_err pst__decontaminate(pst_image *img, const pst__matte *m,
                            pst_rgb new_bg) PST_HIDDEN;
 
-/* Colour guided filter (He et al.) of `p` (w x h floats) with guide `I`
- * (w x h interleaved RGB floats in 0..1), window radius r, regulariser eps,
- * into q (w x h). Returns PST_ERR_NOMEM or PST_OK. */
-pst_err pst__guided_filter(const float *I, const float *p, int w, int h, int r,
-                           float eps, float *q) PST_HIDDEN;
-
-/* The filter's linear coefficients only: q = a . I + b, with a (3 floats per
- * pixel) and b, so they can be computed coarse and applied fine. */
-pst_err pst__guided_coeffs(const float *I, const float *p, int w, int h, int r,
-                           float eps, float *a, float *b) PST_HIDDEN;
-
 /* Refine a soft matte in its uncertain zone: in each (2r+1)^2 window
  * holding a pixel with zw > 0, the weighted least-squares fit of alpha as a
  * linear function of the colour in linear light (ridge eps on the slope;

@@ -260,17 +260,6 @@ START_TEST(composite_replaces_the_wall_without_a_fringe) {
 }
 END_TEST
 
-START_TEST(guided_filter_keeps_a_flat_signal_flat) {
-  float I[64 * 3], p[64], q[64];
-  for (int i = 0; i < 64; i++) {
-    I[i * 3] = I[i * 3 + 1] = I[i * 3 + 2] = (i % 8) / 8.f;
-    p[i] = 0.7f;
-  }
-  ck_assert_int_eq(pst__guided_filter(I, p, 8, 8, 2, 1e-3f, q), PST_OK);
-  for (int i = 0; i < 64; i++) ck_assert_float_eq_tol(q[i], 0.7f, 1e-4f);
-}
-END_TEST
-
 /* The refinement's reference: the weighted fit of alpha = a . I + b in one
  * window, summed directly (the library keeps running sums). */
 static void direct_fit(const uint8_t *rgb, const uint8_t *al, const float *zw,
@@ -985,7 +974,6 @@ Suite *segment_suite(void) {
   tcase_add_test(tc, uniform_tiny_and_edge_cases_give_a_matte);
   tcase_add_test(tc, bad_arguments_are_refused_by_name);
   tcase_add_test(tc, composite_replaces_the_wall_without_a_fringe);
-  tcase_add_test(tc, guided_filter_keeps_a_flat_signal_flat);
   tcase_add_test(tc, refine_matches_the_window_fits_done_directly);
   tcase_add_test(tc, real_portrait_keeps_face_and_shirt_and_drops_the_wall);
   tcase_add_test(tc, real_photos_match_their_keyed_mattes);
