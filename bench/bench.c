@@ -4,7 +4,10 @@
  * Each row is one operation timed on the input; a row may name the row it
  * is compared with and the largest ratio allowed. To add a bench (full
  * photocheck, face detection, photofix of a 12 MP photo), write a function
- * `static int op(bench_ctx *)` doing one iteration and add a row. */
+ * `static int op(bench_ctx *)` doing one iteration and add a row.
+ *
+ * `bench --fix-only` measures the photofix table alone (about ten seconds),
+ * `bench --batch-only` photobatch's. */
 #include "photostd.h"
 
 #include "analyze.h" /* photofix stages: the bench links the static library */
