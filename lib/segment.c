@@ -55,6 +55,10 @@ enum { T_BG = 0, T_PBG = 1, T_PFG = 2, T_FG = 3 };
 #define CONF_RES 128.f
 #define CONF_LABEL 0.1f
 #define ROOM_CONF 3.f /* unmixed against a room's own wall (room_alpha) */
+/* A hair gap's pixel (gap_alpha) joins the refinement with this weight: a
+ * strand's edge in a gap is an edge like any other (0.02995 -> 0.02982 on
+ * the quality set; 0.03 / 0.3 / 1: 0.02984 / 0.02985 / 0.02988). */
+#define GAP_CONF 0.1f
 /* Wall allowance of the two-colour alpha on a textured wall: WALL_SD_K
  * times the wall's local spread (wall_spread), capped at WALL_SD_MAX codes;
  * never below NOISE_RGB. */
@@ -2217,6 +2221,7 @@ static pst_err band_matte(const seg *s, const pst_image *img, int ow, int oh,
         alpha[oi] =
             (uint8_t)lrintf(255.f * gap_alpha(s, lut, I + oi * 3, &gwr[side],
                                               fy + 0.5, f, gskin));
+        zw[oi] = GAP_CONF;
         continue;
       }
       if (s->pale && s->pale[ci]) {
