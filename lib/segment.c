@@ -1901,8 +1901,9 @@ static int gather_candidates(const seg *s, const uint8_t *zone, int x, int y,
  * end and nhi at the person end, at most NOISE_LO_MAX and NOISE_HI_MAX of
  * the line (dark hair on a dark wall: a short line, where the allowances in
  * codes would eat real coverage). Where no candidate stands apart from the
- * wall, the cut's smooth label `lbl` stands. `resid` (if not NULL): the
- * squared distance of I from the nearest line, 1e30 without one. */
+ * wall, the cut's smooth label `lbl` stands. `conf` (if not NULL): the
+ * estimate's confidence (CONF_RES); `resid` (if not NULL): the squared
+ * distance of I from the nearest line, 1e30 without one. */
 static float two_colour_alpha(const float *I, const float *B, const float *cf,
                               int nc, float lbl, float nlo, float nhi,
                               float *conf, float *resid) {
@@ -1924,7 +1925,7 @@ static float two_colour_alpha(const float *I, const float *B, const float *cf,
     if (dot > 0 && dot * dot > ALIGN_COS2 * v2 * l2 && t < far)
       far = t, fl2 = l2;
   }
-  *conf = bl2 > 0 ? 1.f / (1.f + CONF_RES * best / bl2) : CONF_LABEL;
+  if (conf) *conf = bl2 > 0 ? 1.f / (1.f + CONF_RES * best / bl2) : CONF_LABEL;
   if (resid) *resid = bl2 > 0 ? best : 1e30f;
   if (fl2 > 0) ba = far, bl2 = fl2;
   if (bl2 > 0) {
@@ -2150,10 +2151,10 @@ static float room_alpha(const seg *s, const float *lut, const float *il,
                         float resid, float *conf) {
   float best = WALLS_GAIN * resid;
   for (int j = 0; j < nw; j++) {
-    float cj, rj,
+    float rj,
         aj = two_colour_alpha(il, wl + (size_t)j * 3, cf, nc, lbl,
                               s->noise_lo * lin_slope(lut, wc + (size_t)j * 3),
-                              nhi, &cj, &rj);
+                              nhi, NULL, &rj);
     if (rj < best) best = rj, a = aj, *conf = ROOM_CONF;
   }
   return a;
